@@ -1,0 +1,56 @@
+"""The `docvl` command. Each sub-command lives in its own module; this one wires them and maps errors to
+exit codes (design.md §3)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from docvl import __version__
+from docvl.cli.console import error_line, stderr
+from docvl.cli.plan_cmd import HELP as PLAN_HELP
+from docvl.cli.plan_cmd import plan_command
+from docvl.cli.render_cmd import HELP as RENDER_HELP
+from docvl.cli.render_cmd import render_command
+from docvl.errors import EXIT_INTERRUPTED, DocvlError
+
+app = typer.Typer(
+    name="docvl",
+    help="Ask questions of long documents and extract validated fields with a vision-language model "
+    "(NVIDIA Nemotron Nano V2 VL).\n\nStart with [bold]docvl plan FILE[/] to see how a document fits the model's context.",
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("plan", help=PLAN_HELP, no_args_is_help=True)(plan_command)
+app.command("render", help=RENDER_HELP, no_args_is_help=True)(render_command)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"docvl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    pass
+
+
+def main() -> None:
+    try:
+        # Typer (standalone) handles its own usage errors (exit 2), --help and typer.Exit codes.
+        app()
+    except DocvlError as exc:  # usage and engine errors end the run; input errors are handled per document
+        error_line(stderr(), exc)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        stderr().print("interrupted")
+        sys.exit(EXIT_INTERRUPTED)

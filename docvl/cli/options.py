@@ -1,0 +1,109 @@
+"""Command-line options shared by every command that reads documents and plans them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from docvl.load import DEFAULT_DPI
+from docvl.plan import DEFAULT_MAX_OUTPUT, DEFAULT_MIN_TILES
+from docvl.profiles import DEFAULT_PROFILE
+
+INPUTS = "Inputs"
+PLANNING = "Planning (how pages fit the context)"
+
+Files = Annotated[
+    list[str],
+    typer.Argument(
+        help="PDF or image files, folders (searched recursively) or quoted globs like 'scans/**/*.tif'.",
+        show_default=False,
+    ),
+]
+Pages = Annotated[
+    str | None,
+    typer.Option("--pages", "-p", help="Pages to use, e.g. 1-5,9,12- (counted from 1).", rich_help_panel=INPUTS),
+]
+Password = Annotated[
+    str | None,
+    typer.Option(
+        "--password",
+        envvar="DOCVL_PASSWORD",
+        help="Password for encrypted PDFs (or set DOCVL_PASSWORD, which keeps it out of the process list).",
+        rich_help_panel=INPUTS,
+        show_default=False,
+    ),
+]
+Dpi = Annotated[
+    float,
+    typer.Option(
+        "--dpi",
+        min=18,
+        max=1200,
+        help="Resolution PDF pages are measured at. Tiling depends on a page's shape; the size only breaks "
+        "ties between grids of one shape (a square page gets 2x2 tiles from 110 dpi on). Pages are always "
+        "drawn straight at their grid's size.",
+        rich_help_panel=INPUTS,
+    ),
+]
+Context = Annotated[
+    int,
+    typer.Option(
+        "--context", help="Model context window in tokens (the model takes up to 131,072).", rich_help_panel=PLANNING
+    ),
+]
+MaxOutput = Annotated[
+    int, typer.Option("--max-output", help="Tokens reserved for the answer.", rich_help_panel=PLANNING)
+]
+MaxTiles = Annotated[
+    int,
+    typer.Option(
+        "--max-tiles",
+        min=1,
+        max=12,
+        help="Most 512-px tiles per page (1-12); 12 reads small print best.",
+        rich_help_panel=PLANNING,
+    ),
+]
+MinTiles = Annotated[
+    int,
+    typer.Option(
+        "--min-tiles",
+        min=1,
+        max=12,
+        help="Lowest max-tiles the planner may fall to before it splits the document into several requests.",
+        rich_help_panel=PLANNING,
+    ),
+]
+NoThumbnail = Annotated[
+    bool,
+    typer.Option(
+        "--no-thumbnail",
+        help="Plan without the whole-page thumbnail tile. Servers add it per their own config; this only "
+        "changes engines that tile in-process.",
+        rich_help_panel=PLANNING,
+    ),
+]
+Tokenizer = Annotated[
+    Path | None,
+    typer.Option(
+        "--tokenizer",
+        help="Local tokenizer folder (anything transformers loads) to count text tokens exactly; "
+        "without it a conservative estimate is used.",
+        rich_help_panel=PLANNING,
+        show_default=False,
+    ),
+]
+Profile = Annotated[
+    str, typer.Option("--profile", help="Model profile: tiling and token arithmetic.", rich_help_panel=PLANNING)
+]
+
+DEFAULTS = {
+    "dpi": DEFAULT_DPI,
+    "context": 49_152,
+    "max_output": DEFAULT_MAX_OUTPUT,
+    "max_tiles": 12,
+    "min_tiles": DEFAULT_MIN_TILES,
+    "profile": DEFAULT_PROFILE,
+}

@@ -1,0 +1,180 @@
+"""`docvl plan`: show how each document will be cut into tiles and requests, before any model runs."""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from docvl.cli import options as opt
+from docvl.cli.console import error_line, stderr, stdout, warning_line
+from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, InputError
+from docvl.load import Document, discover, load_document
+from docvl.pages import PageSelection
+from docvl.plan import Plan, PlanSettings, plan_pages
+from docvl.profiles import get_profile
+from docvl.tokens import make_counter
+
+MAX_WINDOW_LINES = 8
+
+HELP = """Show how documents fit the model's context: tiles per page, tokens, and how pages are split into requests.
+
+Nothing is sent to a model. Run it first to see what a document will cost.
+
+[bold]Examples[/]
+
+  docvl plan report.pdf
+      every page at up to 12 tiles, or lowered / split until it fits 49,152 tokens
+
+  docvl plan report.pdf --max-tiles 6 --pages 1-20
+      cheaper pages (a Letter page: 7 tiles = 1,792 tokens instead of 3,328)
+
+  docvl plan scans/ --context 131072 --json > plan.json
+      a whole folder against the model's full 128K context, as JSON
+
+  docvl plan contract.pdf --question "When does the agreement end?" --tokenizer ./Nemotron-Nano-12B-v2-VL
+      reserve the prompt's tokens, counted by the model's own tokenizer
+"""
+
+
+def plan_command(
+    files: opt.Files,
+    question: Annotated[
+        str,
+        typer.Option(
+            "--question", "-q", help="The question or instruction the request will carry (its tokens are reserved)."
+        ),
+    ] = "",
+    think: Annotated[
+        bool, typer.Option("--think/--no-think", help="Plan for a reasoning (/think) or direct (/no_think) request.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON (every page, every field).")] = False,
+    pages: opt.Pages = None,
+    password: opt.Password = None,
+    dpi: opt.Dpi = opt.DEFAULTS["dpi"],
+    context: opt.Context = opt.DEFAULTS["context"],
+    max_output: opt.MaxOutput = opt.DEFAULTS["max_output"],
+    max_tiles: opt.MaxTiles = opt.DEFAULTS["max_tiles"],
+    min_tiles: opt.MinTiles = opt.DEFAULTS["min_tiles"],
+    no_thumbnail: opt.NoThumbnail = False,
+    tokenizer: opt.Tokenizer = None,
+    profile: opt.Profile = opt.DEFAULTS["profile"],
+) -> None:
+    out, err = stdout(), stderr()
+    model = get_profile(profile)
+    selection = PageSelection.parse(pages)
+    settings = PlanSettings(
+        context=context,
+        max_output=max_output,
+        max_tiles=max_tiles,
+        min_tiles=min(min_tiles, max_tiles),
+        thumbnail=not no_thumbnail,
+    )
+    counter = make_counter(tokenizer, model.chat.template_overhead_tokens)
+    system = model.chat.think_system if think else model.chat.no_think_system
+    sources = discover(files)
+
+    results: list[dict] = []
+    failed = 0
+    for path in sources.files:
+        try:
+            doc = load_document(path, password=password, selection=selection, dpi=dpi)
+            plan = plan_pages(
+                doc.pages, profile=model, counter=counter, system=system, user=question, settings=settings
+            )
+        except InputError as exc:
+            failed += 1
+            error_line(err, exc)
+            results.append({"path": str(path), "status": "failed", "error": exc.to_dict()})
+            continue
+        for warning in doc.warnings:
+            warning_line(err, path, warning)
+        results.append(_document_json(doc, plan))
+        if not as_json:
+            _print_plan(out, doc, plan)
+    if sources.skipped:
+        names = ", ".join(str(p) for p in sources.skipped[:5]) + (" ..." if len(sources.skipped) > 5 else "")
+        err.print(f"note: skipped {len(sources.skipped)} file(s) in folders that are neither PDFs nor images: {names}")
+    if not sources.files:
+        err.print("note: no PDF or image files found in the given inputs")
+    if as_json:
+        payload = {"documents": results, "skipped": [str(p) for p in sources.skipped]}
+        out.out(json.dumps(payload, indent=2, ensure_ascii=False), highlight=False)
+    raise typer.Exit(EXIT_DOCUMENT_FAILED if failed else EXIT_OK)
+
+
+def _document_json(doc: Document, plan: Plan) -> dict:
+    return {
+        "path": str(doc.path),
+        "status": "ok",
+        "format": doc.format,
+        "page_count": doc.page_count,
+        "warnings": [w.to_dict() for w in doc.warnings],
+        "plan": plan.model_dump(),
+    }
+
+
+def _print_plan(out, doc: Document, plan: Plan) -> None:
+    unit = "pt" if doc.kind == "pdf" else "px"
+    table = Table(
+        title=f"{doc.path}  ({doc.format}, {len(doc.pages)} of {doc.page_count} pages)",
+        title_justify="left",
+        show_edge=False,
+        pad_edge=False,
+    )
+    for name, justify in (
+        ("Pages", "right"),
+        (f"Size ({unit})", "right"),
+        ("Grid", "left"),
+        ("Tiles", "right"),
+        ("Tokens/page", "right"),
+        ("Window", "right"),
+    ):
+        table.add_column(name, justify=justify)
+    by_number = {p.number: p for p in doc.pages}
+
+    def size_of(number: int) -> str:
+        info = by_number[number]
+        if info.width_pt is not None:
+            return f"{info.width_pt:g} x {info.height_pt:g}"
+        return f"{info.width} x {info.height}"
+
+    # Consecutive pages that look the same share one row, so a 1,500-page plan stays readable.
+    def key(p):
+        return (size_of(p.number), p.cols, p.rows, p.thumbnail, p.tiles, p.tokens, p.window)
+
+    for (size, cols, rows, thumb, tiles, tokens, window), run in groupby(plan.pages, key=key):
+        run = list(run)
+        first, last = run[0].number, run[-1].number
+        table.add_row(
+            str(first) if first == last else f"{first}-{last}",
+            size,
+            f"{cols}x{rows}" + (" +thumb" if thumb else ""),
+            str(tiles),
+            f"{tokens:,}",
+            str(window),
+        )
+    out.print(table)
+    s = plan.settings
+    out.print(
+        f"  budget: context {s.context:,} - answer {s.max_output:,} - prompt {plan.prompt_tokens:,} "
+        f"= {plan.page_budget:,} tokens for pages  [dim](text counted by {plan.token_counter})[/]"
+    )
+    shown = plan.windows if len(plan.windows) <= MAX_WINDOW_LINES else [*plan.windows[:3], None, *plan.windows[-2:]]
+    for w in shown:
+        if w is None:
+            out.print(f"  ... {len(plan.windows) - 5} more requests (--json lists them all)")
+            continue
+        span = f"page {w.first_page}" if w.pages == 1 else f"pages {w.first_page}-{w.last_page}"
+        out.print(
+            f"  request {w.index}: {span} ({w.pages} page{'s' if w.pages > 1 else ''} at max tiles {w.max_tiles}): "
+            f"{w.page_tokens:,} page tokens, {w.tokens:,} with the prompt"
+        )
+    verdict = "fits one request" if plan.fits_one_window else f"needs {len(plan.windows)} requests"
+    out.print(f"  [bold]{verdict}[/]; {plan.total_tokens:,} prompt tokens in all")
+    for note in plan.notes:
+        out.print(f"  note: {note}")
+    out.print()

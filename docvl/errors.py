@@ -1,0 +1,98 @@
+"""Typed errors. Each one names the file (when there is one) and the fix, and carries its exit code.
+
+Exit codes follow design.md §3: 1 a document failed, 2 usage error, 3 engine unavailable, 130 interrupted.
+Input errors are raised by the load stage and turned into a failed result for that one document;
+they never stop a batch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_DOCUMENT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_ENGINE_UNAVAILABLE = 3
+EXIT_INTERRUPTED = 130
+
+
+class DocvlError(Exception):
+    """Base of every error docvl reports to a user."""
+
+    exit_code = EXIT_DOCUMENT_FAILED
+    code = "error"
+
+    def __init__(self, message: str, *, path: str | Path | None = None, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.fix = fix
+
+    def __str__(self) -> str:
+        text = f"{self.path}: {self.message}" if self.path else self.message
+        return f"{text} — {self.fix}" if self.fix else text
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "message": self.message, "path": self.path, "fix": self.fix}
+
+
+class UsageError(DocvlError):
+    """A bad flag or value on the command line: nothing was processed."""
+
+    exit_code = EXIT_USAGE
+    code = "usage"
+
+
+class EngineUnavailable(DocvlError):
+    """The engine cannot run at all (server down, no GPU, missing package)."""
+
+    exit_code = EXIT_ENGINE_UNAVAILABLE
+    code = "engine_unavailable"
+
+
+class InputError(DocvlError):
+    """One input document cannot be read. Raised by the load stage; the batch goes on."""
+
+    code = "input"
+
+
+class FileNotFound(InputError):
+    code = "not_found"
+
+
+class EmptyFile(InputError):
+    code = "empty_file"
+
+
+class UnsupportedFile(InputError):
+    """The content is neither a PDF nor a supported image, whatever the extension says."""
+
+    code = "unsupported_type"
+
+
+class EncryptedFile(InputError):
+    code = "encrypted"
+
+
+class WrongPassword(InputError):
+    code = "wrong_password"
+
+
+class CorruptFile(InputError):
+    code = "corrupt"
+
+
+class NoPages(InputError):
+    code = "no_pages"
+
+
+class ImageTooSmall(InputError):
+    code = "image_too_small"
+
+
+class ImageTooLarge(InputError):
+    code = "image_too_large"
+
+
+class RenderError(InputError):
+    code = "render_failed"

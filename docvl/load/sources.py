@@ -1,0 +1,77 @@
+"""Turn what the user typed (files, folders, globs) into an ordered list of files to process."""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from docvl.errors import UsageError
+from docvl.load.sniff import DOCUMENT_EXTENSIONS, sniff
+
+_GLOB_CHARS = set("*?[")
+
+
+@dataclass
+class Sources:
+    files: list[Path] = field(default_factory=list)
+    # Files found inside folders that are neither PDFs nor images (by content). Named files are never
+    # skipped: they go to the load stage, which reports what is wrong with them.
+    skipped: list[Path] = field(default_factory=list)
+
+
+def discover(inputs: list[str]) -> Sources:
+    """Expand inputs in the order given. Folders are walked recursively in sorted order, hidden entries
+    ignored; a file found twice is processed once."""
+    out = Sources()
+    seen: set[Path] = set()
+
+    def add(path: Path, target: list[Path]) -> None:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            target.append(path)
+
+    for raw in inputs:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            for child in _walk(path):
+                add(child, out.files if _looks_like_document(child) else out.skipped)
+        elif not path.exists() and _GLOB_CHARS & set(raw):
+            matches = sorted(glob.glob(os.path.expanduser(raw), recursive=True))
+            if not matches:
+                raise UsageError(
+                    f"{raw}: the pattern matches no file",
+                    fix="check the pattern; quote it so the shell does not expand it",
+                )
+            for match in matches:
+                m = Path(match)
+                if m.is_dir():
+                    for child in _walk(m):
+                        add(child, out.files if _looks_like_document(child) else out.skipped)
+                else:
+                    add(m, out.files)
+        else:
+            add(path, out.files)  # missing files are reported by the load stage, with the rest of the batch
+    return out
+
+
+def _walk(folder: Path) -> list[Path]:
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(root) / f for f in sorted(files) if not f.startswith("."))
+    return found
+
+
+def _looks_like_document(path: Path) -> bool:
+    """Inside a folder: a known document extension, or any file whose content is a PDF or image
+    (scans often come without an extension). Folders also hold READMEs and manifests, which are skipped."""
+    if path.suffix.lower() in DOCUMENT_EXTENSIONS:
+        return True
+    try:
+        sniff(path)
+        return True
+    except Exception:
+        return False

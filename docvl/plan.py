@@ -1,0 +1,242 @@
+"""Plan stage: decide how many tiles each page gets and which pages share a request, within the context.
+
+Budget for pages = context - tokens reserved for the answer - prompt tokens. Each page costs its
+image tokens (profile arithmetic) plus its text label ("Page 7:"). The levers, in order:
+
+1. keep every page at the requested ``max_tiles``;
+2. lower ``max_tiles`` for all pages alike, down to ``min_tiles`` (the lowest that keeps small print
+   legible), until the document fits one request;
+3. split into consecutive windows, as few as fit at ``min_tiles``, balanced in cost; then give each
+   window back the highest ``max_tiles`` that still fits it.
+
+Relevance ranking and text-for-image substitution build on this (a later stage of the planner).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, Field
+
+from docvl.errors import UsageError
+from docvl.load.document import PageInfo
+from docvl.profiles.base import Grid, ModelProfile
+from docvl.tokens import TokenCounter
+
+PAGE_LABEL = "Page {number}:\n"
+DEFAULT_MAX_OUTPUT = 1024
+DEFAULT_MIN_TILES = 6
+
+
+class PlanSettings(BaseModel):
+    context: int = Field(49_152, description="context window of the model, tokens")
+    max_output: int = Field(DEFAULT_MAX_OUTPUT, description="tokens reserved for the answer")
+    max_tiles: int = Field(12, description="most tiles per page (thumbnail not counted)")
+    min_tiles: int = Field(DEFAULT_MIN_TILES, description="lowest max_tiles before the document is split")
+    thumbnail: bool = Field(True, description="add the whole-page thumbnail tile when a page has several tiles")
+
+
+class PagePlan(BaseModel):
+    number: int = Field(description="1-based page number in the source")
+    width: int = Field(description="nominal width in px the grid was chosen from")
+    height: int
+    max_tiles: int = Field(description="the max_tiles this page was planned with")
+    cols: int
+    rows: int
+    thumbnail: bool
+    tiles: int = Field(description="tiles sent, thumbnail included")
+    image_tokens: int = Field(description="image tokens, <img>/</img> included")
+    label_tokens: int = Field(description="tokens of the page's text label")
+    tokens: int
+    window: int = Field(description="1-based number of the request (window) this page goes in")
+
+    def grid(self, tile_size: int) -> Grid:
+        return Grid(self.cols, self.rows, self.thumbnail, tile_size)
+
+
+class Window(BaseModel):
+    index: int = Field(description="1-based request number")
+    first_page: int
+    last_page: int
+    pages: int
+    max_tiles: int
+    page_tokens: int
+    tokens: int = Field(description="prompt + pages: what the request costs before the answer")
+
+
+class Plan(BaseModel):
+    profile: str
+    token_counter: str
+    exact_token_count: bool
+    settings: PlanSettings
+    prompt_tokens: int = Field(description="system + user text and chat template")
+    page_budget: int = Field(description="context - max_output - prompt_tokens")
+    pages: list[PagePlan]
+    windows: list[Window]
+    notes: list[str] = Field(default_factory=list, description="why the plan is what it is, in words")
+
+    @property
+    def fits_one_window(self) -> bool:
+        return len(self.windows) == 1
+
+    @property
+    def total_tokens(self) -> int:
+        return sum(w.tokens for w in self.windows)
+
+
+def plan_pages(
+    pages: Sequence[PageInfo],
+    *,
+    profile: ModelProfile,
+    counter: TokenCounter,
+    system: str,
+    user: str,
+    settings: PlanSettings | None = None,
+) -> Plan:
+    settings = settings or PlanSettings()
+    _check(settings, profile)
+    if not pages:
+        raise ValueError("plan_pages needs at least one page")
+    prompt_tokens = counter.count_chat(system, user)
+    budget = settings.context - settings.max_output - prompt_tokens
+    labels = [counter.count(PAGE_LABEL.format(number=p.number)) for p in pages]
+
+    def cost(i: int, max_tiles: int) -> int:
+        p = pages[i]
+        return profile.image_tokens(profile.grid(p.width, p.height, max_tiles, settings.thumbnail)) + labels[i]
+
+    cheapest = max(cost(i, 1) for i in range(len(pages)))
+    if budget < cheapest:
+        raise UsageError(
+            f"the context leaves {budget:,} tokens for pages (context {settings.context:,} - answer "
+            f"{settings.max_output:,} - prompt {prompt_tokens:,}), but one page needs at least {cheapest:,}",
+            fix="raise --context or lower --max-output",
+        )
+    notes: list[str] = []
+    everything = range(len(pages))
+    caps = [settings.max_tiles] * len(pages)  # per-page ceiling; below min_tiles only when a page must
+    single = _highest_fitting(everything, cost, settings.max_tiles, settings.min_tiles, budget)
+    if single is not None:
+        if single < settings.max_tiles:
+            notes.append(
+                f"max tiles lowered from {settings.max_tiles} to {single} so all {len(pages)} pages fit one request"
+            )
+        windows = [(list(everything), single)]
+    else:
+        floor = settings.min_tiles
+        # A page too big for a window even at min_tiles gets fewer tiles still (only with tiny contexts).
+        floors = [_highest_fitting([i], cost, floor, 1, budget) or 1 for i in everything]
+        caps = [f if f < floor else settings.max_tiles for f in floors]
+        groups = _split(everything, [cost(i, floors[i]) for i in everything], budget)
+        windows = []
+        for group in groups:
+            tiles = _highest_fitting(group, cost, settings.max_tiles, floor, budget)
+            windows.append((group, tiles if tiles is not None else min(floors[i] for i in group)))
+        notes.append(
+            f"{len(pages)} pages do not fit one request even at {floor} max tiles: split into "
+            f"{len(windows)} consecutive windows, each under {budget:,} page tokens"
+        )
+
+    page_plans: list[PagePlan] = []
+    window_plans: list[Window] = []
+    for w_index, (group, tiles) in enumerate(windows, start=1):
+        w_tokens = 0
+        for i in group:
+            p = pages[i]
+            t = min(tiles, caps[i])
+            grid = profile.grid(p.width, p.height, t, settings.thumbnail)
+            image_tokens = profile.image_tokens(grid)
+            page_plans.append(
+                PagePlan(
+                    number=p.number,
+                    width=p.width,
+                    height=p.height,
+                    max_tiles=t,
+                    cols=grid.cols,
+                    rows=grid.rows,
+                    thumbnail=grid.thumbnail,
+                    tiles=grid.tiles,
+                    image_tokens=image_tokens,
+                    label_tokens=labels[i],
+                    tokens=image_tokens + labels[i],
+                    window=w_index,
+                )
+            )
+            w_tokens += image_tokens + labels[i]
+        window_plans.append(
+            Window(
+                index=w_index,
+                first_page=pages[group[0]].number,
+                last_page=pages[group[-1]].number,
+                pages=len(group),
+                max_tiles=tiles,
+                page_tokens=w_tokens,
+                tokens=w_tokens + prompt_tokens,
+            )
+        )
+    return Plan(
+        profile=profile.name,
+        token_counter=counter.name,
+        exact_token_count=counter.exact,
+        settings=settings,
+        prompt_tokens=prompt_tokens,
+        page_budget=budget,
+        pages=page_plans,
+        windows=window_plans,
+        notes=notes,
+    )
+
+
+def _check(settings: PlanSettings, profile: ModelProfile) -> None:
+    limit = profile.max_tiles_limit
+    if not 1 <= settings.max_tiles <= limit:
+        raise UsageError(
+            f"--max-tiles {settings.max_tiles} is out of range", fix=f"use 1 to {limit} for {profile.name}"
+        )
+    if not 1 <= settings.min_tiles <= settings.max_tiles:
+        raise UsageError(
+            f"--min-tiles {settings.min_tiles} is out of range",
+            fix=f"use 1 to --max-tiles ({settings.max_tiles})",
+        )
+    if not 1 <= settings.context <= profile.max_context:
+        raise UsageError(
+            f"--context {settings.context:,} is out of range",
+            fix=f"{profile.name} takes at most {profile.max_context:,} tokens",
+        )
+    if not 1 <= settings.max_output < settings.context:
+        raise UsageError(f"--max-output {settings.max_output:,} is out of range", fix="use 1 to less than --context")
+
+
+def _highest_fitting(group: Sequence[int], cost, high: int, low: int, budget: int) -> int | None:
+    """The largest max_tiles in [low, high] at which the pages in ``group`` fit ``budget``. Tile counts
+    never fall as max_tiles rises, so the first fit from the top is the answer."""
+    for tiles in range(high, low - 1, -1):
+        if sum(cost(i, tiles) for i in group) <= budget:
+            return tiles
+    return None
+
+
+def _split(indices: Sequence[int], costs: list[int], budget: int) -> list[list[int]]:
+    """Consecutive groups: as few as fit ``budget`` (greedy filling is optimal for that), then balanced
+    by lowering the per-group capacity as far as that number of groups still allows."""
+
+    def pack(capacity: int) -> list[list[int]]:
+        groups: list[list[int]] = [[]]
+        used = 0
+        for i in indices:
+            if groups[-1] and used + costs[i] > capacity:
+                groups.append([])
+                used = 0
+            groups[-1].append(i)
+            used += costs[i]
+        return groups
+
+    fewest = len(pack(budget))
+    lo, hi = max(costs), budget
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if len(pack(mid)) <= fewest:
+            hi = mid
+        else:
+            lo = mid + 1
+    return pack(lo)

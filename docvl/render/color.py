@@ -1,0 +1,38 @@
+"""Bring any Pillow image to 8-bit RGB the way a reader would see it on paper."""
+
+from __future__ import annotations
+
+from PIL import Image
+
+WHITE = (255, 255, 255)
+
+
+def to_rgb(im: Image.Image) -> Image.Image:
+    """RGB for the model (it takes no alpha): transparency is composited onto white, 16-bit and float
+    greys are scaled (a plain convert clips them to white), CMYK goes through Pillow's converter, which
+    already undoes the Adobe inversion."""
+    mode = im.mode
+    if mode == "RGB":
+        return im
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        return _scale_to_l(im).convert("RGB")
+    if mode == "P" and "transparency" in im.info:
+        im = im.convert("RGBA")
+        mode = "RGBA"
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = im.convert("RGBA")
+        background = Image.new("RGB", rgba.size, WHITE)
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return im.convert("RGB")
+
+
+def _scale_to_l(im: Image.Image) -> Image.Image:
+    if im.mode.startswith("I;16"):
+        # 0..65535 -> 0..255. Pillow's I;16 -> L conversion clips instead of scaling.
+        return im.convert("I").point(lambda v: v / 257).convert("L")
+    lo, hi = im.getextrema()
+    if lo >= 0 and hi <= 255:
+        return im.convert("L")
+    span = (hi - lo) or 1
+    return im.point(lambda v: (v - lo) * 255.0 / span).convert("L")

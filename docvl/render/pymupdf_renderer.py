@@ -1,0 +1,51 @@
+"""PDF pages drawn by MuPDF straight at the requested pixel size (no render-then-resample)."""
+
+from __future__ import annotations
+
+import pymupdf
+from PIL import Image
+
+from docvl.load.document import Document
+from docvl.load.pdf import open_pdf
+from docvl.render.base import Size
+
+
+class PyMuPDFRasterizer:
+    name = "pymupdf"
+
+    def __init__(self, document: Document) -> None:
+        self._pdf = open_pdf(document.path, document.password)
+
+    def render(self, number: int, sizes: list[Size]) -> tuple[list[Image.Image], list[str]]:
+        pymupdf.TOOLS.reset_mupdf_warnings()
+        page = self._pdf.load_page(number - 1)
+        rect = page.rect  # rotation applied, so the matrix below scales the page as it is shown
+        images = []
+        for width, height in sizes:
+            # A different scale on each axis: the model's preprocessing stretches the page to the grid
+            # anyway, and drawing it stretched once is sharper than drawing then resampling.
+            pix = page.get_pixmap(
+                matrix=pymupdf.Matrix(width / rect.width, height / rect.height),
+                alpha=False,
+                colorspace=pymupdf.csRGB,
+            )
+            # pix.samples is one copy into a bytes object that the image then shares (frombuffer keeps
+            # it alive); pix.pil_image() or Image.frombytes would copy again.
+            img = Image.frombuffer("RGB", (pix.width, pix.height), pix.samples, "raw", "RGB", pix.stride, 1)
+            if img.size != (width, height):  # MuPDF rounds the pixel box; never seen off, but be exact
+                img = img.resize((width, height), Image.Resampling.BICUBIC)
+            images.append(img)
+        return images, _warnings(pymupdf.TOOLS.mupdf_warnings())
+
+    def close(self) -> None:
+        self._pdf.close()
+
+
+def _warnings(text: str) -> list[str]:
+    out = []
+    lowered = text.lower()
+    if "image" in lowered and any(k in lowered for k in ("truncated", "corrupt", "padding", "cannot", "error")):
+        out.append("an image on this page could not be fully decoded; the page was drawn without it or with part of it")
+    elif "syntax error" in lowered or "may not be correct" in lowered:
+        out.append("the page's content is damaged; it was drawn as far as it could be read")
+    return out
