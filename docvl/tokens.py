@@ -80,7 +80,10 @@ class HFTokenizerCounter:
     def count_chat(self, system: str, user: str) -> int:
         if getattr(self._tok, "chat_template", None):
             messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-            ids = self._tok.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)
+            try:
+                ids = self._tok.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)
+            except ImportError as exc:  # transformers needs jinja2 for chat templates
+                raise UsageError(f"--tokenizer: {exc}", fix="pip install 'docvl[hf]' (or pip install jinja2)") from exc
             if isinstance(ids, dict) or hasattr(ids, "keys"):  # transformers 5 returns a BatchEncoding
                 ids = ids["input_ids"]
             return len(ids)

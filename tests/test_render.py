@@ -1,0 +1,119 @@
+import shutil
+
+import pytest
+from PIL import Image, ImageChops, ImageStat
+
+from docvl.load import load_document
+from docvl.profiles import get_profile
+from docvl.render import PageRequest, render_pages
+from docvl.render.textlayer import TextLayer
+
+PROFILE = get_profile()
+
+
+def _requests(doc, max_tiles=12):
+    return [PageRequest(p.number, PROFILE.grid(p.width, p.height, max_tiles)) for p in doc.pages]
+
+
+def _diff(a: Image.Image, b: Image.Image) -> float:
+    return ImageStat.Stat(ImageChops.difference(a.convert("L"), b.convert("L"))).mean[0]
+
+
+def test_letter_page_drawn_at_grid_size(pdf_factory):
+    doc = load_document(pdf_factory(pages=1, size=(612, 792)))
+    (page,) = render_pages(doc, _requests(doc))
+    assert (page.grid.cols, page.grid.rows) == (3, 4)
+    assert page.image.size == (1536, 2048) and page.image.mode == "RGB"
+    assert page.thumbnail.size == (512, 512)
+    tiles = page.tiles()
+    assert len(tiles) == 13 and all(t.size == (512, 512) for t in tiles)
+    assert tiles[0].tobytes() == page.image.crop((0, 0, 512, 512)).tobytes()
+    assert tiles[-1] is page.thumbnail
+
+
+def test_single_tile_has_no_thumbnail(pdf_factory):
+    doc = load_document(pdf_factory(pages=1))
+    (page,) = render_pages(doc, _requests(doc, max_tiles=1))
+    assert page.image.size == (512, 512) and page.thumbnail is None and len(page.tiles()) == 1
+
+
+def test_thumbnail_matches_the_page(pdf_factory):
+    doc = load_document(pdf_factory(pages=1))
+    (page,) = render_pages(doc, _requests(doc))
+    assert _diff(page.thumbnail, page.image.resize((512, 512), Image.Resampling.BOX)) < 4
+
+
+def test_rotated_page_is_drawn_as_displayed(pdf_factory):
+    doc = load_document(pdf_factory(pages=1, size=(612, 792), rotate=90))
+    (page,) = render_pages(doc, _requests(doc))
+    assert page.image.width > page.image.height  # landscape, as a viewer shows it
+    # The heading sits at the top-left of the unrotated page; after /Rotate 90 it is on the right edge.
+    gray = page.image.convert("L")
+    w, h = gray.size
+    right = ImageStat.Stat(gray.crop((int(w * 0.85), 0, w, h))).mean[0]
+    left = ImageStat.Stat(gray.crop((0, 0, int(w * 0.15), h))).mean[0]
+    assert right < left
+
+
+@pytest.mark.parametrize("renderer", ["pdfium", "poppler"])
+def test_other_renderers_draw_the_same_page(pdf_factory, renderer):
+    if renderer == "poppler" and not shutil.which("pdftoppm"):
+        pytest.skip("poppler-utils (pdftoppm) is not installed; .ci/run installs it where apt-get works")
+    doc = load_document(pdf_factory(pages=2))
+    reference = list(render_pages(doc, _requests(doc)))
+    other = list(render_pages(doc, _requests(doc), renderer=renderer))
+    for a, b in zip(reference, other, strict=True):
+        assert b.image.size == a.image.size and b.thumbnail.size == a.thumbnail.size
+        assert b.image.mode == "RGB"
+        # Same geometry, different anti-aliasing: a shifted or scaled page would differ by far more.
+        assert _diff(a.image, b.image) < 3.0
+        assert _diff(a.image, Image.new("RGB", a.image.size, "white")) > 0.3  # not blank
+
+
+def test_workers_give_the_same_pages_in_order(pdf_factory):
+    doc = load_document(pdf_factory(pages=24))
+    requests = _requests(doc, max_tiles=2)
+    serial = list(render_pages(doc, requests, workers=1))
+    parallel = list(render_pages(doc, requests, workers=2))
+    assert [p.number for p in parallel] == list(range(1, 25))
+    for a, b in zip(serial, parallel, strict=True):
+        assert a.image.tobytes() == b.image.tobytes()
+        assert (a.thumbnail is None) == (b.thumbnail is None)
+
+
+def test_image_exif_rotation_applied_when_drawn(tmp_path):
+    stored = Image.new("RGB", (400, 300), "white")
+    stored.paste((0, 0, 0), (0, 0, 100, 100))  # black square top-left as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6  # viewer rotates 90 degrees clockwise: the square ends up top-right
+    path = tmp_path / "phone.jpg"
+    stored.save(path, exif=exif, quality=95)
+    doc = load_document(path)
+    (page,) = render_pages(doc, _requests(doc, max_tiles=1))
+    gray = page.image.convert("L")
+    assert gray.getpixel((480, 30)) < 60 and gray.getpixel((30, 30)) > 200
+
+
+def test_large_jpeg_is_drawn_small(tmp_path):
+    path = tmp_path / "photo.jpg"
+    Image.new("RGB", (6000, 4000), "white").save(path, quality=80)
+    doc = load_document(path)
+    (page,) = render_pages(doc, _requests(doc))
+    assert page.image.size == page.grid.pixel_size == (1536, 1024)
+
+
+def test_text_layer_reading_order_and_boxes(pdf_factory):
+    doc = load_document(pdf_factory(pages=2, size=(612, 792)))
+    with TextLayer(doc) as layer:
+        text = layer.text(2)
+        words = layer.words(2)
+    assert text.splitlines()[0] == "Section 2 heading"
+    assert text.splitlines()[-1] == "Page 2"  # the footer comes last, where a reader meets it
+    assert all(0 <= w.x0 < w.x1 <= 612 and 0 <= w.y0 < w.y1 <= 792 for w in words)
+
+
+def test_image_documents_have_no_text_layer(tmp_path):
+    path = tmp_path / "a.png"
+    Image.new("RGB", (100, 100), "white").save(path)
+    with TextLayer(load_document(path)) as layer:
+        assert layer.words(1) == [] and layer.text(1) == ""
