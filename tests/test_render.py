@@ -70,15 +70,30 @@ def test_other_renderers_draw_the_same_page(pdf_factory, renderer):
         assert _diff(a.image, Image.new("RGB", a.image.size, "white")) > 0.3  # not blank
 
 
-def test_workers_give_the_same_pages_in_order(pdf_factory):
+@pytest.mark.parametrize("encode", ["png", "jpeg"])
+def test_workers_give_the_same_pages_in_order(pdf_factory, encode):
     doc = load_document(pdf_factory(pages=24))
-    requests = _requests(doc, max_tiles=2)
-    serial = list(render_pages(doc, requests, workers=1))
-    parallel = list(render_pages(doc, requests, workers=2))
+    requests = _requests(doc, max_tiles=6)
+    serial = list(render_pages(doc, requests, workers=1, encode=encode))
+    parallel = list(render_pages(doc, requests, workers=2, encode=encode))
     assert [p.number for p in parallel] == list(range(1, 25))
     for a, b in zip(serial, parallel, strict=True):
-        assert a.image.tobytes() == b.image.tobytes()
-        assert (a.thumbnail is None) == (b.thumbnail is None)
+        assert a.encoded.data == b.encoded.data and a.encoded.format == encode
+        assert a.encoded_thumbnail.data == b.encoded_thumbnail.data
+        assert b._image is None  # only bytes crossed the process boundary
+        assert b.image.size == a.image.size == b.encoded.size
+        if encode == "png":  # lossless: decoded pixels are the drawn pixels
+            assert b.image.tobytes() == a.image.tobytes()
+        else:
+            assert _diff(a.image, b.image) < 2
+
+
+def test_unknown_encoding_is_a_usage_error(pdf_factory):
+    from docvl.errors import UsageError
+
+    doc = load_document(pdf_factory(pages=1))
+    with pytest.raises(UsageError, match="encoding"):
+        list(render_pages(doc, _requests(doc), encode="gif"))
 
 
 def test_image_exif_rotation_applied_when_drawn(tmp_path):

@@ -39,7 +39,9 @@ def render_command(
     renderer: Annotated[
         str, typer.Option("--renderer", help=f"PDF rasterizer: {', '.join(PDF_RENDERERS)}. Images always use Pillow.")
     ] = DEFAULT_RENDERER,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Processes that draw pages (long PDFs).")] = 1,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes that draw and encode pages (long documents).")
+    ] = 2,
     pages: opt.Pages = None,
     password: opt.Password = None,
     dpi: opt.Dpi = opt.DEFAULTS["dpi"],
@@ -78,12 +80,13 @@ def render_command(
             folder.mkdir(parents=True, exist_ok=True)
             requests = [PageRequest(p.number, p.grid(model_tile(model))) for p in plan.pages]
             written = 0
-            for page in render_pages(doc, requests, renderer=renderer, workers=workers):
+            # PNG encoding is most of the work here, so it happens in the render workers.
+            for page in render_pages(doc, requests, renderer=renderer, workers=workers, encode="png"):
                 for warning in page.warnings:
                     warning_line(err, path, f"page {page.number}: {warning}")
-                _save(page.image, folder / f"page-{page.number:04d}.png")
-                if page.thumbnail is not None:
-                    _save(page.thumbnail, folder / f"page-{page.number:04d}-thumb.png")
+                _save(page.encoded.data, folder / f"page-{page.number:04d}.png")
+                if page.encoded_thumbnail is not None:
+                    _save(page.encoded_thumbnail.data, folder / f"page-{page.number:04d}-thumb.png")
                 written += 1
             err.print(f"{path}: {written} page(s) written to {folder}")
         except InputError as exc:
@@ -100,12 +103,12 @@ def _folder_name(path: Path) -> str:
     return path.stem or path.name
 
 
-def _save(image, target: Path) -> None:
+def _save(data: bytes, target: Path) -> None:
     """Whole file or nothing: write beside the target, then rename over it."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            image.save(fh, format="PNG", compress_level=1)
+            fh.write(data)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

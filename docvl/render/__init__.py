@@ -10,13 +10,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from itertools import islice
-
-from PIL import Image
 
 from docvl.errors import RenderError, UsageError
 from docvl.load.document import Document
-from docvl.render.base import PageRequest, Rasterizer, RenderedPage
+from docvl.render.base import ENCODINGS, EncodedImage, PageRequest, Rasterizer, RenderedPage, encode_image
 from docvl.render.image_renderer import ImageRasterizer
 from docvl.render.pdfium_renderer import PdfiumRasterizer
 from docvl.render.poppler_renderer import PopplerRasterizer
@@ -31,7 +30,16 @@ DEFAULT_RENDERER = "pymupdf"
 # Below this many pages a second process costs more to start than it saves.
 MIN_PAGES_PER_WORKER = 8
 
-__all__ = ["DEFAULT_RENDERER", "PDF_RENDERERS", "PageRequest", "RenderedPage", "open_rasterizer", "render_pages"]
+__all__ = [
+    "DEFAULT_RENDERER",
+    "ENCODINGS",
+    "PDF_RENDERERS",
+    "EncodedImage",
+    "PageRequest",
+    "RenderedPage",
+    "open_rasterizer",
+    "render_pages",
+]
 
 
 def open_rasterizer(document: Document, renderer: str = DEFAULT_RENDERER) -> Rasterizer:
@@ -50,36 +58,41 @@ def render_pages(
     *,
     renderer: str = DEFAULT_RENDERER,
     workers: int = 1,
+    encode: str | None = None,
 ) -> Iterator[RenderedPage]:
     """Yield one RenderedPage per request, in request order.
 
-    ``workers`` > 1 renders in that many processes, each with its own open copy of the document
-    (MuPDF is not thread-safe on one document, and rendering holds the GIL). Worth it for long PDFs;
-    short ones are rendered in-process whatever ``workers`` says.
+    ``encode`` ("png" or "jpeg") also encodes each page image, for engines that send files. Only then
+    do ``workers`` > 1 help: each worker process opens its own copy of the document (MuPDF and PDFium
+    are not thread-safe) and returns encoded bytes. Raw pixels would have to cross a pipe at about
+    100 MB/s, slower than drawing them (bench/render.py), so without encoding pages are drawn here.
     """
+    if encode is not None and encode not in ENCODINGS:
+        raise UsageError(f"unknown image encoding {encode!r}", fix=f"choose one of: {', '.join(ENCODINGS)}")
     workers = max(1, min(workers, len(requests) // MIN_PAGES_PER_WORKER, os.cpu_count() or 1))
-    if workers == 1:
-        yield from _render_serial(document, requests, renderer)
+    if workers == 1 or encode is None:
+        yield from _render_serial(document, requests, renderer, encode)
         return
-    chunk = max(1, min(16, len(requests) // (workers * 4)))
+    chunk = max(1, min(8, len(requests) // (workers * 4)))
     batches = [list(islice(requests, i, i + chunk)) for i in range(0, len(requests), chunk)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        # map() keeps order and runs ahead of the consumer only by what the pool has in flight.
-        for batch in pool.map(_render_batch, [(document, renderer, b) for b in batches]):
-            for number, grid, image, thumb, warnings in batch:
-                yield RenderedPage(number, grid, _unpack(image), _unpack(thumb), warnings)
+        # map() keeps order; results wait only as far as the pool has run ahead.
+        for batch in pool.map(_render_batch, [(document, renderer, encode, b) for b in batches]):
+            yield from batch
 
 
-def _render_serial(document: Document, requests: Sequence[PageRequest], renderer: str) -> Iterator[RenderedPage]:
+def _render_serial(
+    document: Document, requests: Sequence[PageRequest], renderer: str, encode: str | None
+) -> Iterator[RenderedPage]:
     raster = open_rasterizer(document, renderer)
     try:
         for req in requests:
-            yield _render_one(raster, document, req)
+            yield _render_one(raster, document, req, encode)
     finally:
         raster.close()
 
 
-def _render_one(raster: Rasterizer, document: Document, req: PageRequest) -> RenderedPage:
+def _render_one(raster: Rasterizer, document: Document, req: PageRequest, encode: str | None) -> RenderedPage:
     sizes = [req.grid.pixel_size]
     if req.grid.thumbnail_size:
         sizes.append(req.grid.thumbnail_size)
@@ -89,36 +102,27 @@ def _render_one(raster: Rasterizer, document: Document, req: PageRequest) -> Ren
         raise
     except Exception as exc:
         raise RenderError(f"page {req.number} could not be drawn ({exc})", path=document.path) from exc
+    image, thumbnail = images[0], (images[1] if len(images) > 1 else None)
     return RenderedPage(
         number=req.number,
         grid=req.grid,
-        image=images[0],
-        thumbnail=images[1] if len(images) > 1 else None,
+        _image=image,
+        _thumbnail=thumbnail,
+        encoded=encode_image(image, encode) if encode else None,
+        encoded_thumbnail=encode_image(thumbnail, encode) if encode and thumbnail is not None else None,
         warnings=warnings,
     )
 
 
-def _render_batch(args: tuple[Document, str, list[PageRequest]]) -> list[tuple]:
-    document, renderer, requests = args
+def _render_batch(args: tuple[Document, str, str, list[PageRequest]]) -> list[RenderedPage]:
+    document, renderer, encode, requests = args
     raster = open_rasterizer(document, renderer)
     try:
         out = []
         for req in requests:
-            page = _render_one(raster, document, req)
-            out.append((page.number, page.grid, _pack(page.image), _pack(page.thumbnail), page.warnings))
+            page = _render_one(raster, document, req, encode)
+            # send the encoded bytes only; the parent decodes pixels if it ever needs them
+            out.append(replace(page, _image=None, _thumbnail=None))
         return out
     finally:
         raster.close()
-
-
-def _pack(img: Image.Image | None) -> tuple | None:
-    # Raw bytes cross the process boundary with one copy; pickling a PIL image re-encodes nothing either,
-    # but goes through more Python.
-    return None if img is None else (img.mode, img.size, img.tobytes())
-
-
-def _unpack(packed: tuple | None) -> Image.Image | None:
-    if packed is None:
-        return None
-    mode, size, data = packed
-    return Image.frombuffer(mode, size, data, "raw", mode, 0, 1)

@@ -20,18 +20,24 @@ class PyMuPDFRasterizer:
         pymupdf.TOOLS.reset_mupdf_warnings()
         page = self._pdf.load_page(number - 1)
         rect = page.rect  # rotation applied, so the matrix below scales the page as it is shown
+        # One display list serves the grid image and the thumbnail: page.get_pixmap would interpret
+        # the page's content stream once per call.
+        display_list = page.get_displaylist()
         images = []
         for width, height in sizes:
             # A different scale on each axis: the model's preprocessing stretches the page to the grid
             # anyway, and drawing it stretched once is sharper than drawing then resampling.
-            pix = page.get_pixmap(
+            pix = display_list.get_pixmap(
                 matrix=pymupdf.Matrix(width / rect.width, height / rect.height),
                 alpha=False,
                 colorspace=pymupdf.csRGB,
             )
-            # pix.samples is one copy into a bytes object that the image then shares (frombuffer keeps
-            # it alive); pix.pil_image() or Image.frombytes would copy again.
-            img = Image.frombuffer("RGB", (pix.width, pix.height), pix.samples, "raw", "RGB", pix.stride, 1)
+            # Zero copy: the image reads MuPDF's pixel buffer in place. That view is valid only while the
+            # pixmap lives, so the image holds a reference to it; the pixmap belongs to this image alone.
+            # (Pillow maps the buffer only for packed rows, stride given as 0; MuPDF's rows are packed.)
+            stride = 0 if pix.stride == pix.width * 3 else pix.stride
+            img = Image.frombuffer("RGB", (pix.width, pix.height), pix.samples_mv, "raw", "RGB", stride, 1)
+            img._docvl_pixmap = pix  # type: ignore[attr-defined]
             if img.size != (width, height):  # MuPDF rounds the pixel box; never seen off, but be exact
                 img = img.resize((width, height), Image.Resampling.BICUBIC)
             images.append(img)
