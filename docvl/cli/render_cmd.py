@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from docvl.cli import options as opt
-from docvl.cli.console import error_line, stderr, warning_line
+from docvl.cli.console import error_line, page_progress, stderr, warning_line
 from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, InputError
 from docvl.load import discover, load_document
 from docvl.pages import PageSelection
@@ -80,8 +80,9 @@ def render_command(
             folder.mkdir(parents=True, exist_ok=True)
             requests = [PageRequest(p.number, p.grid(model_tile(model))) for p in plan.pages]
             written = 0
+            progress = page_progress(err, f"{doc.name}", len(requests))
             # PNG encoding is most of the work here, so it happens in the render workers.
-            for page in render_pages(doc, requests, renderer=renderer, workers=workers, encode="png"):
+            for page in progress(render_pages(doc, requests, renderer=renderer, workers=workers, encode="png")):
                 for warning in page.warnings:
                     warning_line(err, path, f"page {page.number}: {warning}")
                 _save(page.encoded.data, folder / f"page-{page.number:04d}.png")
