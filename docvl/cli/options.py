@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from docvl.load import DEFAULT_DPI
-from docvl.plan import DEFAULT_MAX_OUTPUT, DEFAULT_MIN_TILES
-from docvl.profiles import DEFAULT_PROFILE
+from docvl.pages import PageSelection
+from docvl.plan import DEFAULT_MAX_OUTPUT, DEFAULT_MIN_TILES, PlanSettings
+from docvl.profiles import DEFAULT_PROFILE, ModelProfile, get_profile
+from docvl.tokens import TokenCounter, make_counter
 
 INPUTS = "Inputs"
 PLANNING = "Planning (how pages fit the context)"
@@ -107,3 +110,41 @@ DEFAULTS = {
     "min_tiles": DEFAULT_MIN_TILES,
     "profile": DEFAULT_PROFILE,
 }
+
+
+@dataclass(frozen=True)
+class Planning:
+    """What the planning options amount to, checked: built once per run, used for every document."""
+
+    profile: ModelProfile
+    selection: PageSelection
+    settings: PlanSettings
+    counter: TokenCounter
+
+
+def planning(
+    *,
+    profile: str,
+    pages: str | None,
+    context: int,
+    max_output: int,
+    max_tiles: int,
+    min_tiles: int,
+    no_thumbnail: bool,
+    tokenizer: Path | None = None,
+) -> Planning:
+    model = get_profile(profile)
+    settings = PlanSettings(
+        context=context,
+        max_output=max_output,
+        max_tiles=max_tiles,
+        # --max-tiles 4 alone must not trip over the default --min-tiles 6
+        min_tiles=min(min_tiles, max_tiles),
+        thumbnail=not no_thumbnail,
+    )
+    return Planning(
+        profile=model,
+        selection=PageSelection.parse(pages),
+        settings=settings,
+        counter=make_counter(tokenizer, model.chat.template_overhead_tokens),
+    )

@@ -13,10 +13,7 @@ from docvl.cli import options as opt
 from docvl.cli.console import error_line, stderr, stdout, warning_line
 from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, InputError
 from docvl.load import Document, discover, load_document
-from docvl.pages import PageSelection
-from docvl.plan import Plan, PlanSettings, plan_pages
-from docvl.profiles import get_profile
-from docvl.tokens import make_counter
+from docvl.plan import Plan, plan_pages
 
 MAX_WINDOW_LINES = 8
 
@@ -64,26 +61,26 @@ def plan_command(
     profile: opt.Profile = opt.DEFAULTS["profile"],
 ) -> None:
     out, err = stdout(), stderr()
-    model = get_profile(profile)
-    selection = PageSelection.parse(pages)
-    settings = PlanSettings(
+    cfg = opt.planning(
+        profile=profile,
+        pages=pages,
         context=context,
         max_output=max_output,
         max_tiles=max_tiles,
-        min_tiles=min(min_tiles, max_tiles),
-        thumbnail=not no_thumbnail,
+        min_tiles=min_tiles,
+        no_thumbnail=no_thumbnail,
+        tokenizer=tokenizer,
     )
-    counter = make_counter(tokenizer, model.chat.template_overhead_tokens)
-    system = model.chat.think_system if think else model.chat.no_think_system
+    system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
     sources = discover(files)
 
     results: list[dict] = []
     failed = 0
     for path in sources.files:
         try:
-            doc = load_document(path, password=password, selection=selection, dpi=dpi)
+            doc = load_document(path, password=password, selection=cfg.selection, dpi=dpi)
             plan = plan_pages(
-                doc.pages, profile=model, counter=counter, system=system, user=question, settings=settings
+                doc.pages, profile=cfg.profile, counter=cfg.counter, system=system, user=question, settings=cfg.settings
             )
         except InputError as exc:
             failed += 1

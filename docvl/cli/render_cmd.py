@@ -11,13 +11,10 @@ import typer
 
 from docvl.cli import options as opt
 from docvl.cli.console import error_line, page_progress, stderr, warning_line
-from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, InputError
+from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, InputError, UsageError
 from docvl.load import discover, load_document
-from docvl.pages import PageSelection
-from docvl.plan import PlanSettings, plan_pages
-from docvl.profiles import get_profile
+from docvl.plan import plan_pages
 from docvl.render import DEFAULT_RENDERER, PDF_RENDERERS, PageRequest, render_pages
-from docvl.tokens import make_counter
 
 HELP = """Write the page images a model will be sent: each page drawn at its planned grid size, plus its thumbnail.
 
@@ -53,32 +50,35 @@ def render_command(
     profile: opt.Profile = opt.DEFAULTS["profile"],
 ) -> None:
     err = stderr()
-    model = get_profile(profile)
     if renderer not in PDF_RENDERERS:
-        from docvl.errors import UsageError
-
         raise UsageError(f"unknown renderer {renderer!r}", fix=f"choose one of: {', '.join(PDF_RENDERERS)}")
-    selection = PageSelection.parse(pages)
-    settings = PlanSettings(
+    cfg = opt.planning(
+        profile=profile,
+        pages=pages,
         context=context,
         max_output=max_output,
         max_tiles=max_tiles,
-        min_tiles=min(min_tiles, max_tiles),
-        thumbnail=not no_thumbnail,
+        min_tiles=min_tiles,
+        no_thumbnail=no_thumbnail,
     )
-    counter = make_counter(None, model.chat.template_overhead_tokens)
+    model = cfg.profile
     failed = 0
     for path in discover(files).files:
         try:
-            doc = load_document(path, password=password, selection=selection, dpi=dpi)
+            doc = load_document(path, password=password, selection=cfg.selection, dpi=dpi)
             plan = plan_pages(
-                doc.pages, profile=model, counter=counter, system=model.chat.no_think_system, user="", settings=settings
+                doc.pages,
+                profile=model,
+                counter=cfg.counter,
+                system=model.chat.no_think_system,
+                user="",
+                settings=cfg.settings,
             )
             for warning in doc.warnings:
                 warning_line(err, path, warning)
             folder = output / _folder_name(doc.path)
             folder.mkdir(parents=True, exist_ok=True)
-            requests = [PageRequest(p.number, p.grid(model_tile(model))) for p in plan.pages]
+            requests = [PageRequest(p.number, p.grid(model.tile_size)) for p in plan.pages]
             written = 0
             progress = page_progress(err, f"{doc.name}", len(requests))
             # PNG encoding is most of the work here, so it happens in the render workers.
@@ -94,10 +94,6 @@ def render_command(
             failed += 1
             error_line(err, exc)
     raise typer.Exit(EXIT_DOCUMENT_FAILED if failed else EXIT_OK)
-
-
-def model_tile(model) -> int:
-    return getattr(model, "tile_size", 512)
 
 
 def _folder_name(path: Path) -> str:

@@ -54,6 +54,7 @@ class ChatConventions:
 @runtime_checkable
 class ModelProfile(Protocol):
     name: str
+    tile_size: int
     default_context: int
     max_context: int
     max_tiles_limit: int
