@@ -9,7 +9,11 @@ from typing import Annotated
 import typer
 
 from docvl import __version__
+from docvl.cli.ask_cmd import HELP as ASK_HELP
+from docvl.cli.ask_cmd import ask_command
 from docvl.cli.console import error_line, stderr
+from docvl.cli.extract_cmd import HELP as EXTRACT_HELP
+from docvl.cli.extract_cmd import extract_command
 from docvl.cli.plan_cmd import HELP as PLAN_HELP
 from docvl.cli.plan_cmd import plan_command
 from docvl.cli.render_cmd import HELP as RENDER_HELP
@@ -25,6 +29,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.command("ask", help=ASK_HELP, no_args_is_help=True)(ask_command)
+app.command("extract", help=EXTRACT_HELP, no_args_is_help=True)(extract_command)
 app.command("plan", help=PLAN_HELP, no_args_is_help=True)(plan_command)
 app.command("render", help=RENDER_HELP, no_args_is_help=True)(render_command)
 

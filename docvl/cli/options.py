@@ -148,3 +148,73 @@ def planning(
         settings=settings,
         counter=make_counter(tokenizer, model.chat.template_overhead_tokens),
     )
+
+
+ENGINE = "Engine"
+
+Engine = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        "-e",
+        help="auto (a server if --server/DOCVL_BASE_URL is set, else text), openai (vLLM, SGLang, NIM, any "
+        "OpenAI-compatible server) or text (no model: the PDF text layer).",
+        rich_help_panel=ENGINE,
+    ),
+]
+Server = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        envvar="DOCVL_BASE_URL",
+        help="OpenAI-compatible server URL, e.g. http://localhost:8000/v1 (or set DOCVL_BASE_URL).",
+        rich_help_panel=ENGINE,
+        show_default=False,
+    ),
+]
+Model = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        envvar="DOCVL_MODEL",
+        help="Model name on the server (default: the first one it lists). API key: DOCVL_API_KEY or OPENAI_API_KEY.",
+        rich_help_panel=ENGINE,
+        show_default=False,
+    ),
+]
+Concurrency = Annotated[
+    int,
+    typer.Option(
+        "--concurrency", min=1, max=256, help="Documents in flight at once (server engines).", rich_help_panel=ENGINE
+    ),
+]
+Timeout = Annotated[
+    float, typer.Option("--timeout", min=1, help="Seconds to wait for one server reply.", rich_help_panel=ENGINE)
+]
+HttpRetries = Annotated[
+    int,
+    typer.Option(
+        "--http-retries", min=0, max=20, help="Retries, with backoff, on 429, 5xx and timeouts.", rich_help_panel=ENGINE
+    ),
+]
+Structured = Annotated[
+    str,
+    typer.Option(
+        "--structured",
+        help="How extraction asks the server for schema-shaped JSON: auto (probe the server), structured_outputs "
+        "(vLLM >= 0.10.2), guided_json (older vLLM), response_format (OpenAI's form) or off.",
+        rich_help_panel=ENGINE,
+    ),
+]
+Think = Annotated[
+    bool,
+    typer.Option(
+        "--think/--no-think", help="Let the model reason first (/think) or answer directly (/no_think, default)."
+    ),
+]
+Renderer = Annotated[
+    str, typer.Option("--renderer", help="PDF rasterizer: pymupdf, pdfium or poppler.", rich_help_panel=INPUTS)
+]
+Workers = Annotated[
+    int, typer.Option("--workers", min=1, help="Processes that draw and encode pages.", rich_help_panel=INPUTS)
+]

@@ -1,0 +1,125 @@
+"""`docvl ask`: an answer to a question about a document, and the pages it rests on."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from docvl.cli import options as opt
+from docvl.cli.console import stderr, stdout
+from docvl.cli.run import exit_code, log_result, run_documents, start_engine
+from docvl.engines import EngineOptions
+from docvl.errors import UsageError
+from docvl.load import discover
+from docvl.results import DocumentResult
+from docvl.tasks.ask import AskOptions, ask_document
+
+HELP = """Ask a question of a document: prints the answer and the pages it rests on.
+
+Pages are sent as images to a vision-language model (Nemotron Nano V2 VL) on an OpenAI-compatible server.
+With no server configured, the text engine answers instead by quoting the best-matching passages.
+
+[bold]Examples[/]
+
+  docvl ask report.pdf "What drove the 2023 margin drop?"
+      answer + pages; text engine unless a server is configured
+
+  docvl ask report.pdf "What drove the 2023 margin drop?" --server http://localhost:8000/v1
+      ask the model served by `vllm serve nvidia/NVIDIA-Nemotron-Nano-12B-v2-VL-BF16 --trust-remote-code`
+
+  docvl ask contract.pdf "When can either party terminate?" --think --show-reasoning
+      let the model reason first, and print its reasoning too
+
+  docvl ask scans/ "What is the total?" --json > answers.json
+      every document in a folder; the whole result (pages, plan, usage, timings) as JSON
+"""
+
+
+def ask_command(
+    files: Annotated[
+        list[str], typer.Argument(help="PDF or image files or folders, then the question (last).", show_default=False)
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
+    think: opt.Think = False,
+    show_reasoning: Annotated[
+        bool, typer.Option("--show-reasoning", help="Print the model's reasoning trace too.")
+    ] = False,
+    engine: opt.Engine = "auto",
+    server: opt.Server = None,
+    model: opt.Model = None,
+    concurrency: opt.Concurrency = 4,
+    timeout: opt.Timeout = 300.0,
+    http_retries: opt.HttpRetries = 4,
+    pages: opt.Pages = None,
+    password: opt.Password = None,
+    dpi: opt.Dpi = opt.DEFAULTS["dpi"],
+    renderer: opt.Renderer = "pymupdf",
+    workers: opt.Workers = 1,
+    context: opt.Context = opt.DEFAULTS["context"],
+    max_output: opt.MaxOutput = opt.DEFAULTS["max_output"],
+    max_tiles: opt.MaxTiles = opt.DEFAULTS["max_tiles"],
+    min_tiles: opt.MinTiles = opt.DEFAULTS["min_tiles"],
+    no_thumbnail: opt.NoThumbnail = False,
+    tokenizer: opt.Tokenizer = None,
+    profile: opt.Profile = opt.DEFAULTS["profile"],
+) -> None:
+    if len(files) < 2:
+        raise UsageError(
+            "docvl ask needs a document and a question", fix='e.g. docvl ask report.pdf "What is the total?"'
+        )
+    *inputs, question = files
+    out, err = stdout(), stderr()
+    cfg = opt.planning(
+        profile=profile,
+        pages=pages,
+        context=context,
+        max_output=max_output,
+        max_tiles=max_tiles,
+        min_tiles=min_tiles,
+        no_thumbnail=no_thumbnail,
+        tokenizer=tokenizer,
+    )
+    sources = discover(inputs)
+    eng = start_engine(
+        engine,
+        EngineOptions(server=server, model=model, timeout=timeout, retries=http_retries, concurrency=concurrency),
+        err,
+    )
+    options = AskOptions(question=question, think=think, password=password, dpi=dpi, renderer=renderer, workers=workers)
+    results: list[DocumentResult] = []
+    try:
+        stream = run_documents(
+            sources.files,
+            lambda path: ask_document(path, options, engine=eng, planning=cfg),
+            concurrency=concurrency if eng.reads == "pixels" else 1,
+        )
+        for result in stream:
+            results.append(result)
+            log_result(err, result)
+            if not as_json and result.status != "failed":
+                _print_answer(out, result, several=len(sources.files) > 1, show_reasoning=show_reasoning)
+    finally:
+        eng.close()
+    if as_json:
+        payload = [r.model_dump(mode="json") for r in results]
+        if not show_reasoning:  # the trace is kept out of results unless asked for
+            for item in payload:
+                item["reasoning"] = None
+        out.out(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False), highlight=False)
+    if not sources.files:
+        err.print("note: no PDF or image files found in the given inputs")
+    raise typer.Exit(exit_code(results))
+
+
+def _print_answer(out, result: DocumentResult, *, several: bool, show_reasoning: bool) -> None:
+    if several:
+        out.print(f"[bold]{escape(result.path)}[/]")
+    if show_reasoning and result.reasoning:
+        out.print(f"[dim]{escape(result.reasoning)}[/]\n")
+    out.print(escape(result.answer or ""))
+    out.print(f"Pages: {', '.join(map(str, result.pages)) if result.pages else 'none'}")
+    if several:
+        out.print()

@@ -1,0 +1,132 @@
+"""`docvl extract`: one validated record per document, written as JSON, JSONL or CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from docvl.cli import options as opt
+from docvl.cli.console import stderr, stdout
+from docvl.cli.run import exit_code, log_result, run_documents, start_engine
+from docvl.engines import EngineOptions
+from docvl.load import discover
+from docvl.results import DocumentResult
+from docvl.schema import load_schema
+from docvl.tasks.extract import ExtractOptions, extract_document
+from docvl.write import output_format, render_records, write_atomic
+
+HELP = """Extract fields defined by a JSON Schema from each document: one validated record per document.
+
+Every record carries the page each field came from (`_pages`), its status (ok / partial / failed) and
+any validation errors. Null means the document does not state the field; it is never a guess.
+
+[bold]Examples[/]
+
+  docvl extract invoices/ --schema schemas/invoice.json -o out.csv
+      a folder of invoices to one CSV (line items exploded to one row each)
+
+  docvl extract invoice.pdf --schema schemas/invoice.json --server http://localhost:8000/v1
+      schema-constrained JSON from a vLLM server, printed to stdout
+
+  docvl extract contracts/ --schema mymodels:Contract -o contracts.jsonl --retries 3
+      a pydantic model as the schema; re-ask up to 3 times when a reply does not validate
+"""
+
+
+def extract_command(
+    files: opt.Files,
+    schema: Annotated[
+        str,
+        typer.Option("--schema", "-s", help="JSON Schema file (draft 2020-12) or a pydantic model as module:Class."),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Output file: .json, .jsonl or .csv (default: JSON on stdout)."),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="json, jsonl or csv (default: from -o's extension).")
+    ] = None,
+    csv_lines: Annotated[
+        str, typer.Option("--csv-lines", help="CSV arrays: explode (one row per item) or json (the array in one cell).")
+    ] = "explode",
+    retries: Annotated[
+        int, typer.Option("--retries", min=0, max=10, help="Re-asks when a reply does not validate.")
+    ] = 2,
+    think: opt.Think = False,
+    engine: opt.Engine = "auto",
+    server: opt.Server = None,
+    model: opt.Model = None,
+    concurrency: opt.Concurrency = 4,
+    timeout: opt.Timeout = 300.0,
+    http_retries: opt.HttpRetries = 4,
+    structured: opt.Structured = "auto",
+    pages: opt.Pages = None,
+    password: opt.Password = None,
+    dpi: opt.Dpi = opt.DEFAULTS["dpi"],
+    renderer: opt.Renderer = "pymupdf",
+    workers: opt.Workers = 1,
+    context: opt.Context = opt.DEFAULTS["context"],
+    max_output: opt.MaxOutput = opt.DEFAULTS["max_output"],
+    max_tiles: opt.MaxTiles = opt.DEFAULTS["max_tiles"],
+    min_tiles: opt.MinTiles = opt.DEFAULTS["min_tiles"],
+    no_thumbnail: opt.NoThumbnail = False,
+    tokenizer: opt.Tokenizer = None,
+    profile: opt.Profile = opt.DEFAULTS["profile"],
+) -> None:
+    out, err = stdout(), stderr()
+    the_schema = load_schema(schema)
+    kind = output_format(output, fmt)
+    render_records([], kind, csv_lines)  # checks --csv-lines before any work
+    cfg = opt.planning(
+        profile=profile,
+        pages=pages,
+        context=context,
+        max_output=max_output,
+        max_tiles=max_tiles,
+        min_tiles=min_tiles,
+        no_thumbnail=no_thumbnail,
+        tokenizer=tokenizer,
+    )
+    sources = discover(files)
+    eng = start_engine(
+        engine,
+        EngineOptions(
+            server=server,
+            model=model,
+            timeout=timeout,
+            retries=http_retries,
+            concurrency=concurrency,
+            structured=structured,
+        ),
+        err,
+    )
+    options = ExtractOptions(
+        schema=the_schema, retries=retries, think=think, password=password, dpi=dpi, renderer=renderer, workers=workers
+    )
+    results: list[DocumentResult] = []
+    try:
+        stream = run_documents(
+            sources.files,
+            lambda path: extract_document(path, options, engine=eng, planning=cfg),
+            concurrency=concurrency if eng.reads == "pixels" else 1,
+        )
+        for result in stream:
+            results.append(result)
+            log_result(err, result)
+    finally:
+        eng.close()
+    # Failed documents are reported, not written: a row of nulls would read as "not in the document".
+    written = [r for r in results if r.status != "failed"]
+    text = render_records(written, kind, csv_lines)
+    if output is None:
+        out.out(text, end="", highlight=False)
+    else:
+        write_atomic(output, text)
+    counts = {s: sum(r.status == s for r in results) for s in ("ok", "partial", "failed")}
+    where = f" -> {output}" if output else ""
+    err.print(
+        f"{len(results)} document(s): {counts['ok']} ok, {counts['partial']} partial, {counts['failed']} failed{where}"
+    )
+    raise typer.Exit(exit_code(results))

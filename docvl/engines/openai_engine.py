@@ -1,0 +1,229 @@
+"""The `openai` engine: any OpenAI-compatible server — vLLM, SGLang, NVIDIA NIM or a hosted endpoint.
+
+Pages travel as image_url data URLs already drawn at their grid size, and each request tells the
+server to tile with the plan's max_tiles (vLLM's mm_processor_kwargs), so the server's token count
+matches the plan's. JPEG (quality 90, no chroma subsampling) is the page encoding: bench/encode.py
+measured it 5x faster to encode than PNG, as small on text pages and half the size on scans, with a
+mean error under one grey level.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import random
+import re
+import time
+from typing import Any
+
+import httpx
+
+from docvl.engines.base import EngineOptions, Generation, Reply
+from docvl.errors import EngineUnavailable, UsageError
+from docvl.prompt import ImagePart, Prompt, TextPart
+from docvl.results import Usage
+
+DEFAULT_SERVE = "vllm serve nvidia/NVIDIA-Nemotron-Nano-12B-v2-VL-BF16 --trust-remote-code --max-model-len 49152"
+STRUCTURED_MODES = ("auto", "structured_outputs", "guided_json", "response_format", "off")
+RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+class EngineRequestError(RuntimeError):
+    """A request failed for good (after retries, or a 4xx the server will not change its mind about)."""
+
+
+class OpenAIEngine:
+    name = "openai"
+    reads = "pixels"
+    image_encoding = "jpeg"
+
+    def __init__(self, options: EngineOptions, *, client: httpx.Client | None = None) -> None:
+        base = options.server or os.environ.get("DOCVL_BASE_URL")
+        if not base:
+            raise UsageError("the openai engine needs a server", fix="pass --server URL or set DOCVL_BASE_URL")
+        if options.structured not in STRUCTURED_MODES:
+            raise UsageError(
+                f"--structured {options.structured!r} is not a mode",
+                fix=f"choose one of: {', '.join(STRUCTURED_MODES)}",
+            )
+        self.base_url = _v1(base)
+        self.options = options
+        key = options.api_key or os.environ.get("DOCVL_API_KEY") or os.environ.get("OPENAI_API_KEY")
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self._client = client or httpx.Client(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(options.timeout, connect=10.0),
+            limits=httpx.Limits(max_connections=max(4, options.concurrency * 2)),
+        )
+        self.model = options.model or self._first_model()
+        self.structured = self._structured_mode(options.structured)
+        self.notes: list[str] = []
+
+    # set-up ---------------------------------------------------------------------------------------
+
+    def _get(self, path: str) -> httpx.Response:
+        try:
+            return self._client.get(path)
+        except httpx.TransportError as exc:
+            raise EngineUnavailable(
+                f"the server at {self.base_url} did not answer ({type(exc).__name__}: {exc})",
+                fix=f"start it, e.g. `{DEFAULT_SERVE}`, or point --server / DOCVL_BASE_URL at a running one",
+            ) from exc
+
+    def _first_model(self) -> str:
+        response = self._get("/models")
+        if response.status_code in (401, 403):
+            raise EngineUnavailable(
+                f"the server at {self.base_url} refused the API key (HTTP {response.status_code})",
+                fix="set DOCVL_API_KEY (or OPENAI_API_KEY) to a valid key",
+            )
+        try:
+            models = [m["id"] for m in response.json().get("data", [])]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            models = []
+        if not models:
+            raise EngineUnavailable(
+                f"the server at {self.base_url} lists no model at /v1/models (HTTP {response.status_code})",
+                fix="pass --model NAME",
+            )
+        return models[0]
+
+    def _structured_mode(self, requested: str) -> str:
+        """vLLM >= 0.10.2 takes `structured_outputs`, older vLLM `guided_json`; other servers speak only
+        OpenAI's `response_format`. vLLM ignores fields it does not know, so the version decides."""
+        if requested != "auto":
+            return requested
+        try:
+            response = self._client.get(self.base_url.removesuffix("/v1") + "/version")
+            version = response.json().get("version") if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError, AttributeError):
+            version = None
+        if not version:
+            return "response_format"
+        parts = [int(p) for p in re.findall(r"\d+", str(version))[:3]] + [0, 0, 0]
+        return "structured_outputs" if tuple(parts[:3]) >= (0, 10, 2) else "guided_json"
+
+    def describe(self) -> str:
+        return f"openai ({self.model} at {self.base_url}; structured output: {self.structured})"
+
+    # requests -------------------------------------------------------------------------------------
+
+    def payload(self, prompt: Prompt, generation: Generation) -> dict[str, Any]:
+        content: list[dict[str, Any]] = []
+        for part in prompt.parts:
+            if isinstance(part, TextPart):
+                content.append({"type": "text", "text": part.text})
+            elif isinstance(part, ImagePart):
+                encoded = part.page.encoded
+                if encoded is None:
+                    raise ValueError("the openai engine needs pages rendered with encode='jpeg' or 'png'")
+                mime = "image/jpeg" if encoded.format == "jpeg" else "image/png"
+                url = f"data:{mime};base64,{base64.b64encode(encoded.data).decode('ascii')}"
+                content.append({"type": "image_url", "image_url": {"url": url}})
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": "system", "content": prompt.system}, {"role": "user", "content": content}],
+            "max_tokens": generation.max_tokens,
+            "temperature": generation.temperature,
+            "mm_processor_kwargs": {"max_num_tiles": generation.max_tiles},
+        }
+        if generation.top_p is not None:
+            body["top_p"] = generation.top_p
+        schema = generation.json_schema
+        if schema is not None and self.structured != "off":
+            if self.structured == "structured_outputs":
+                body["structured_outputs"] = {"json": schema}
+            elif self.structured == "guided_json":
+                body["guided_json"] = schema
+            else:
+                body["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {"name": "extraction", "schema": schema, "strict": False},
+                }
+        return body
+
+    def generate(self, prompt: Prompt, generation: Generation) -> Reply:
+        body = self.payload(prompt, generation)
+        start = time.perf_counter()
+        data = self._post(body)
+        seconds = time.perf_counter() - start
+        try:
+            choice = data["choices"][0]
+            message = choice.get("message") or {}
+            text = message.get("content") or ""
+        except (KeyError, IndexError, TypeError) as exc:
+            raise EngineRequestError(f"the server's reply has no choices[0].message ({str(data)[:200]})") from exc
+        usage = data.get("usage") or {}
+        return Reply(
+            text=text,
+            # vLLM's reasoning parsers put the trace here (newer versions call it "reasoning")
+            reasoning=message.get("reasoning_content") or message.get("reasoning"),
+            finish_reason=choice.get("finish_reason"),
+            usage=Usage(
+                prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                completion_tokens=int(usage.get("completion_tokens") or 0),
+                requests=1,
+            ),
+            model=data.get("model") or self.model,
+            seconds=seconds,
+        )
+
+    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        attempts = self.options.retries + 1
+        last = ""
+        for attempt in range(attempts):
+            try:
+                response = self._client.post("/chat/completions", json=body)
+            except httpx.ConnectError as exc:
+                raise EngineUnavailable(
+                    f"the server at {self.base_url} refused the connection",
+                    fix=f"start it, e.g. `{DEFAULT_SERVE}`",
+                ) from exc
+            except httpx.TimeoutException as exc:
+                last = f"timed out after {self.options.timeout:g} s ({type(exc).__name__})"
+                self._sleep(attempt, None)
+                continue
+            except httpx.TransportError as exc:
+                last = f"{type(exc).__name__}: {exc}"
+                self._sleep(attempt, None)
+                continue
+            if response.status_code == 200:
+                try:
+                    return response.json()
+                except ValueError:
+                    last = f"HTTP 200 with a body that is not JSON: {response.text[:120]!r}"
+                    self._sleep(attempt, None)
+                    continue
+            last = f"HTTP {response.status_code}: {_error_text(response)}"
+            if response.status_code not in RETRY_STATUS:
+                raise EngineRequestError(last)
+            self._sleep(attempt, response.headers.get("retry-after"))
+        raise EngineRequestError(f"gave up after {attempts} attempts; last: {last}")
+
+    def _sleep(self, attempt: int, retry_after: str | None) -> None:
+        if attempt >= self.options.retries:
+            return
+        delay = min(30.0, self.options.backoff * 2**attempt) * (0.5 + random.random())
+        if retry_after and retry_after.replace(".", "", 1).isdigit():  # the seconds form; dates are rare
+            delay = max(delay, min(120.0, float(retry_after)))
+        time.sleep(delay)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _v1(url: str) -> str:
+    url = url.rstrip("/")
+    return url if url.endswith("/v1") else url + "/v1"
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+        if isinstance(data, dict):
+            err = data.get("error") if isinstance(data.get("error"), dict) else data
+            return str(err.get("message") or err.get("detail") or data)[:300]
+    except ValueError:
+        pass
+    return response.text[:300]

@@ -1,0 +1,239 @@
+"""The `text` engine: no model, no GPU, no weights. It reads the PDF text layer (and OCR text, when the
+`ocr` extra is installed) and answers in the same reply formats a model uses, so the parse stage
+treats it like any other engine.
+
+- ask: the passages that best match the question (BM25), quoted with their pages, labelled extractive.
+- extract: schema fields filled from "label: value" lines and typed patterns (amounts, dates,
+  currencies, identifiers); null where nothing is found, never a guess.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+from docvl.engines.base import EngineOptions, Generation, Reply
+from docvl.engines.values import find_currency, parse_amount, parse_date, parse_money
+from docvl.prompt import PageText, Prompt
+from docvl.results import Usage
+
+EXTRACTIVE_HEADER = "Extractive answer (text engine: passages quoted from the document, no model was run)"
+MAX_PASSAGES = 3
+
+# Labels documents print for common field names, beyond the words of the name itself.
+SYNONYMS: dict[str, list[str]] = {
+    "invoice_number": ["invoice number", "invoice no", "invoice #", "invoice nr", "invoice id", "bill number",
+                       "rechnungsnummer", "rechnung nr", "rechnungs-nr", "numéro de facture", "facture n°",
+                       "facture no", "n° de facture", "factuurnummer", "factuur", "invoice"],
+    "date": ["invoice date", "date of issue", "issue date", "billing date", "rechnungsdatum", "datum",
+             "date de facture", "date de facturation", "factuurdatum", "date"],
+    "date_due": ["due date", "payment due", "due by", "fälligkeitsdatum", "fällig am", "zahlbar bis",
+                 "date d'échéance", "échéance", "vervaldatum", "te betalen voor"],
+    "amount": ["grand total", "total amount due", "amount due", "total due", "balance due", "total amount",
+               "invoice total", "gesamtbetrag", "rechnungsbetrag", "endbetrag", "total ttc", "net à payer",
+               "montant total", "totaal", "te betalen", "total"],
+    "amount_untaxed": ["subtotal", "sub-total", "sub total", "total excl", "total before tax", "net amount",
+                       "nettobetrag", "netto", "total ht", "montant ht", "totaal excl", "untaxed amount"],
+    "amount_tax": ["total tax", "tax amount", "vat amount", "sales tax", "mwst", "umsatzsteuer", "tva",
+                   "montant tva", "btw", "tax", "vat"],
+    "order_id": ["order id", "order number", "order no", "order #", "bestellnummer", "commande"],
+    "vat": ["vat number", "vat no", "vat id", "vat reg", "ust-idnr", "ust-id", "ust id", "tva intracom",
+            "n° tva", "btw-nummer", "btw nummer", "gstin", "vat"],
+    "client_id": ["customer number", "customer no", "customer id", "client id", "account number",
+                  "kundennummer", "numéro client", "klantnummer"],
+    "iban": ["iban"],
+    "bic": ["bic", "swift"],
+    "siren": ["siren"],
+}  # fmt: skip
+_LEGAL_SUFFIX = re.compile(
+    r"\b(inc\.?|ltd\.?|llc|gmbh|ag|b\.v\.|bv|n\.v\.|s\.a\.s\.?|sas|s\.a\.|sa|sarl|s\.r\.l\.|plc|corp\.?|"
+    r"co\.|pvt\.? ltd\.?|private limited|limited|company|services)\b",
+    re.IGNORECASE,
+)
+_ID_TOKEN = re.compile(r"[#A-Za-z0-9][\w\-/#.]*\d[\w\-/#.]*")
+_CODE_TOKEN = re.compile(r"[A-Z]{2}[\s\dA-Z]{6,}")
+
+
+class TextEngine:
+    name = "text"
+    reads = "text"
+    image_encoding = None
+
+    def __init__(self, options: EngineOptions | None = None) -> None:
+        self.options = options or EngineOptions()
+
+    def describe(self) -> str:
+        return "text (PDF text layer, no model)"
+
+    def generate(self, prompt: Prompt, generation: Generation) -> Reply:
+        start = time.perf_counter()
+        if prompt.task == "ask":
+            text = self._ask(prompt.question or "", prompt.page_texts)
+        elif prompt.task == "extract":
+            text = json.dumps(self._extract(prompt.schema or {}, prompt.page_texts), ensure_ascii=False)
+        else:
+            raise ValueError(f"the text engine cannot do task {prompt.task!r}")
+        return Reply(
+            text=text, finish_reason="stop", usage=Usage(requests=1), model=None, seconds=time.perf_counter() - start
+        )
+
+    def close(self) -> None:
+        pass
+
+    # ask ------------------------------------------------------------------------------------------
+
+    def _ask(self, question: str, pages: list[PageText]) -> str:
+        passages = [(page.number, chunk) for page in pages for chunk in _passages(page.text)]
+        if not passages or not question.strip():
+            return "The document has no text this engine can read.\nPages: none"
+        import bm25s  # imported here: only the text engine's ask needs it
+
+        corpus = [chunk for _, chunk in passages]
+        retriever = bm25s.BM25()
+        retriever.index(bm25s.tokenize(corpus, stopwords="en", show_progress=False), show_progress=False)
+        query = bm25s.tokenize([question], stopwords="en", show_progress=False)
+        k = min(MAX_PASSAGES, len(corpus))
+        results, scores = retriever.retrieve(query, k=k, show_progress=False)
+        picked = [(int(i), float(s)) for i, s in zip(results[0], scores[0], strict=True) if s > 0]
+        if not picked:
+            return "No passage of the document matches the question.\nPages: none"
+        lines = [EXTRACTIVE_HEADER + ":"]
+        cited: list[int] = []
+        for index, _ in picked:
+            number, chunk = passages[index]
+            lines.append(f"[Page {number}] {chunk}")
+            cited.append(number)
+        lines.append("Pages: " + ", ".join(str(n) for n in dict.fromkeys(cited)))
+        return "\n".join(lines)
+
+    # extract --------------------------------------------------------------------------------------
+
+    def _extract(self, schema: dict[str, Any], pages: list[PageText]) -> dict[str, Any]:
+        properties = schema.get("properties", {})
+        out: dict[str, Any] = {}
+        sources: dict[str, list[int]] = {}
+        for name, prop in properties.items():
+            prop = _resolve(prop, schema)
+            value, page = _find_field(name, prop, pages)
+            out[name] = value
+            if value is not None and page is not None:
+                sources[name] = [page]
+        out["_pages"] = sources
+        return out
+
+
+def _passages(text: str, size: int = 3) -> list[str]:
+    """Overlapping runs of ``size`` non-empty lines: small enough to quote, big enough to hold an answer."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if len(lines) <= size:
+        return [" ".join(lines)] if lines else []
+    return [" ".join(lines[i : i + size]) for i in range(0, len(lines) - size + 1, max(1, size - 1))]
+
+
+def _resolve(prop: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    # the extract task sends {"anyOf": [original, {"type": "null"}]}: look through that wrapper
+    branches = prop.get("anyOf")
+    if isinstance(branches, list) and len(branches) == 2 and {"type": "null"} in branches:
+        prop = next(b for b in branches if b != {"type": "null"})
+    ref = prop.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = schema
+        for key in ref[2:].split("/"):
+            target = target.get(key, {}) if isinstance(target, dict) else {}
+        merged = {**target, **{k: v for k, v in prop.items() if k != "$ref"}}
+        return merged
+    return prop
+
+
+def _types(prop: dict[str, Any]) -> set[str]:
+    t = prop.get("type")
+    types = set(t) if isinstance(t, list) else {t} if t else set()
+    for sub in prop.get("anyOf", []) + prop.get("oneOf", []):
+        if isinstance(sub, dict) and "type" in sub:
+            st = sub["type"]
+            types |= set(st) if isinstance(st, list) else {st}
+    return types
+
+
+def _labels(name: str, prop: dict[str, Any]) -> list[str]:
+    words = name.replace("-", "_").split("_")
+    labels = [*SYNONYMS.get(name, []), " ".join(words)]
+    if prop.get("title"):
+        labels.append(str(prop["title"]))
+    # longest first, so "invoice date" wins over "date"
+    return sorted(dict.fromkeys(label.lower() for label in labels if label.strip()), key=len, reverse=True)
+
+
+def _find_field(name: str, prop: dict[str, Any], pages: list[PageText]) -> tuple[Any, int | None]:
+    types = _types(prop)
+    if types & {"array", "object"} and not types & {"string", "number", "integer"}:
+        return None, None  # tables and nested records need a model
+    if name.lower() in {"currency", "currency_code"} or prop.get("pattern") == "^[A-Z]{3}$":
+        for page in pages:
+            code = find_currency(page.text)
+            if code:
+                return code, page.number
+        return None, None
+    if name.lower() in {"issuer", "vendor", "seller", "supplier", "company", "company_name", "vendor_name"}:
+        return _company(pages)
+    labels = _labels(name, prop)
+    for label in labels:
+        pattern = re.compile(
+            r"(?<![\w])" + re.escape(label).replace(r"\ ", r"\s*") + r"(?![\w])\s*[:#.\-]?\s*(.*)", re.I
+        )
+        for page in pages:
+            lines = [ln.strip() for ln in page.text.splitlines()]
+            for i, line in enumerate(lines):
+                m = pattern.search(line)
+                if not m or _wrong_total(name, line):
+                    continue
+                rest = [m.group(1), *lines[i + 1 : i + 3]]
+                for candidate in rest:
+                    value = _typed(name, prop, types, candidate)
+                    if value is not None:
+                        return value, page.number
+    return None, None
+
+
+def _wrong_total(name: str, line: str) -> bool:
+    """A line labelled 'total' that is a subtotal or tax line is not the total due."""
+    if name != "amount":
+        return False
+    lowered = line.lower()
+    return any(word in lowered for word in ("sub", "tax", "vat", "net", "excl", "mwst", "tva", "btw", "before"))
+
+
+def _typed(name: str, prop: dict[str, Any], types: set[str], text: str) -> Any:
+    text = text.strip()
+    if not text:
+        return None
+    if prop.get("format") == "date" or (name.startswith("date") and "string" in types):
+        return parse_date(text)
+    identifier = re.search(r"(number|_no|_nr|_id|^id$|iban|bic|vat|siren)", name)
+    if types & {"number", "integer"} and not identifier:
+        value = parse_money(text) if "number" in types else parse_amount(text)
+        if value is None:
+            return None
+        return int(value) if types == {"integer"} and value.is_integer() else value
+    if identifier:
+        if name in {"vat", "iban"}:  # country prefix + digits, or a long run of digits; never an amount
+            match = _CODE_TOKEN.search(text) or re.search(r"\b\d{8,}\b", text)
+        else:
+            match = _ID_TOKEN.search(text)
+        return match.group(0).strip().rstrip(".,;") if match else None
+    if "string" in types or not types:
+        value = re.split(r"\s{2,}", text)[0].strip(" :")
+        return value[:120] or None
+    return None
+
+
+def _company(pages: list[PageText]) -> tuple[str | None, int | None]:
+    """The issuer is usually the first line on the first page carrying a legal form (Inc., GmbH, B.V.)."""
+    for page in pages[:2]:
+        for line in page.text.splitlines():
+            line = line.strip()
+            if 3 <= len(line) <= 80 and _LEGAL_SUFFIX.search(line) and not re.search(r"\d{3,}", line):
+                return line, page.number
+    return None, None

@@ -1,0 +1,64 @@
+"""What a run produces: one DocumentResult per input, whatever happened to it (design.md §2)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from docvl.plan import Plan
+
+Status = Literal["ok", "partial", "failed"]
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    requests: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def add(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            requests=self.requests + other.requests,
+        )
+
+
+class Timings(BaseModel):
+    load_s: float = 0.0
+    render_s: float = 0.0
+    engine_s: float = 0.0
+    total_s: float = 0.0
+
+
+class ErrorItem(BaseModel):
+    code: str
+    message: str
+    fix: str | None = None
+
+
+class DocumentResult(BaseModel):
+    path: str
+    task: Literal["ask", "extract"]
+    status: Status
+    # ask
+    question: str | None = None
+    answer: str | None = None
+    pages: list[int] = Field(default_factory=list, description="pages the answer rests on (1-based)")
+    extractive: bool = Field(False, description="the answer is quoted passages, not generated text")
+    reasoning: str | None = None
+    # extract
+    data: dict[str, Any] | None = None
+    field_pages: dict[str, list[int]] = Field(default_factory=dict, description="field path -> source pages")
+    # bookkeeping
+    errors: list[ErrorItem] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    engine: str | None = None
+    model: str | None = None
+    plan: Plan | None = None
+    usage: Usage = Field(default_factory=Usage)
+    timings: Timings = Field(default_factory=Timings)

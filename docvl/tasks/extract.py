@@ -1,0 +1,189 @@
+"""`extract`: one validated record per document, with the page each field came from.
+
+Invalid replies are re-asked with the validation errors (up to ``retries`` times); a reply that stays
+invalid is kept with status `partial` and its errors, never dropped. Null means "not in the
+document": the model may always answer null, and a required field left null makes the record
+partial instead of being re-asked (re-asking would push the model to guess).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from docvl.engines.base import Engine, Generation
+from docvl.errors import EngineUnavailable, InputError
+from docvl.load import load_document
+from docvl.parse import JsonReplyError, parse_json_object, split_reasoning, split_sidecar, validation_errors
+from docvl.plan import plan_pages
+from docvl.prompt import extract_instructions, extract_prompt
+from docvl.results import DocumentResult, ErrorItem, Usage
+from docvl.schema import nullable
+from docvl.tasks.windows import WindowInput, window_inputs
+
+REASK = (
+    "Your previous reply was not valid:\n{errors}\n"
+    "Reply again with one JSON object that satisfies the schema. Use null where the document does not say."
+)
+
+
+@dataclass
+class ExtractOptions:
+    schema: dict[str, Any]
+    retries: int = 2
+    think: bool = False
+    password: str | None = None
+    dpi: float = 200.0
+    renderer: str = "pymupdf"
+    workers: int = 1
+
+
+@dataclass
+class _Attempt:
+    data: dict[str, Any] | None
+    pages: dict[str, list[int]]
+    errors: list[str]  # against the null-tolerant schema: worth a re-ask
+    truncated: bool
+
+
+def extract_document(path: Path, options: ExtractOptions, *, engine: Engine, planning) -> DocumentResult:
+    """Never raises for a problem with this document: the result says what went wrong."""
+    started = time.perf_counter()
+    result = DocumentResult(path=str(path), task="extract", status="failed", engine=engine.name)
+    profile = planning.profile
+    system = profile.chat.think_system if options.think else profile.chat.no_think_system
+    sampling = profile.chat.think_sampling if options.think else profile.chat.no_think_sampling
+    relaxed = nullable(options.schema)
+    try:
+        doc = load_document(path, password=options.password, selection=planning.selection, dpi=options.dpi)
+        result.warnings.extend(w.message for w in doc.warnings)
+        result.timings.load_s = time.perf_counter() - started
+        plan = plan_pages(
+            doc.pages,
+            profile=profile,
+            counter=planning.counter,
+            system=system,
+            user=extract_instructions(relaxed),
+            settings=planning.settings,
+        )
+        result.plan = plan
+        usage = Usage()
+        per_window: list[_Attempt] = []
+        for window in window_inputs(
+            doc, plan, engine, tile_size=profile.tile_size, renderer=options.renderer, workers=options.workers
+        ):
+            result.timings.render_s += window.seconds
+            result.warnings.extend(window.warnings)
+            attempt, used = _extract_window(
+                window, options, engine, relaxed, system, sampling, plan.settings.max_output, result
+            )
+            usage = usage.add(used)
+            per_window.append(attempt)
+        result.usage = usage
+        data, pages, conflicts = _merge(per_window, list(options.schema.get("properties", {})))
+        result.data, result.field_pages = data, pages
+        result.warnings.extend(conflicts)
+        remaining = list(dict.fromkeys(e for a in per_window for e in a.errors))  # still invalid after re-asks
+        missing = [
+            f"{name}: required, but the document does not state it (null)"
+            for name in options.schema.get("required", [])
+            if data is not None and data.get(name) is None
+        ]
+        truncated = any(a.truncated for a in per_window)
+        for message in remaining or missing:
+            result.errors.append(ErrorItem(code="invalid", message=message))
+        if truncated:
+            result.errors.append(
+                ErrorItem(
+                    code="truncated", message="a reply hit --max-output and was cut off", fix="raise --max-output"
+                )
+            )
+        if data is None:
+            result.status = "failed"
+        else:
+            result.status = "partial" if (remaining or missing or truncated) else "ok"
+    except InputError as exc:
+        result.errors.append(ErrorItem(code=exc.code, message=exc.message, fix=exc.fix))
+    except EngineUnavailable:
+        raise
+    except Exception as exc:  # a failed request for this document; the batch goes on
+        result.errors.append(ErrorItem(code="engine", message=f"{type(exc).__name__}: {exc}"))
+    result.timings.total_s = time.perf_counter() - started
+    return result
+
+
+def _extract_window(
+    window: WindowInput,
+    options: ExtractOptions,
+    engine: Engine,
+    relaxed: dict[str, Any],
+    system: str,
+    sampling: dict[str, float],
+    max_tokens: int,
+    result: DocumentResult,
+) -> tuple[_Attempt, Usage]:
+    usage = Usage()
+    feedback: str | None = None
+    attempt = _Attempt(None, {}, ["no reply"], False)
+    for _ in range(options.retries + 1):
+        prompt = extract_prompt(system, relaxed, window.pages, window.texts, feedback)
+        reply = engine.generate(
+            prompt,
+            Generation(
+                max_tokens=max_tokens,
+                temperature=sampling.get("temperature", 0.0),
+                top_p=sampling.get("top_p"),
+                max_tiles=window.max_tiles,
+                json_schema=relaxed,
+            ),
+        )
+        usage = usage.add(reply.usage)
+        result.timings.engine_s += reply.seconds
+        result.model = reply.model or result.model
+        text, _ = split_reasoning(reply.text)
+        truncated = reply.finish_reason == "length"
+        try:
+            raw = parse_json_object(text)
+        except JsonReplyError as exc:
+            attempt = _Attempt(attempt.data, attempt.pages, [str(exc)], truncated)
+            feedback = REASK.format(errors=f"- {exc}")
+            continue
+        data, pages = split_sidecar(raw, window.numbers)
+        errors = validation_errors(data, relaxed)
+        attempt = _Attempt(data, pages, errors, truncated)
+        if not errors:
+            break
+        feedback = REASK.format(errors="\n".join(f"- {e}" for e in errors[:20]))
+    return attempt, usage
+
+
+def _merge(
+    attempts: list[_Attempt], fields: list[str]
+) -> tuple[dict[str, Any] | None, dict[str, list[int]], list[str]]:
+    """Across windows, in page order: the first non-null value of each field wins; a different non-null
+    value later is reported as a conflict, not hidden."""
+    with_data = [a for a in attempts if a.data is not None]
+    if not with_data:
+        return None, {}, []
+    if len(with_data) == 1:
+        return with_data[0].data, with_data[0].pages, []
+    merged: dict[str, Any] = {}
+    pages: dict[str, list[int]] = {}
+    conflicts: list[str] = []
+    keys = list(dict.fromkeys([*fields, *(k for a in with_data for k in a.data)]))
+    for key in keys:
+        for a in with_data:
+            value = a.data.get(key)
+            if value is None:
+                continue
+            if key not in merged or merged[key] is None:
+                merged[key] = value
+                if key in a.pages:
+                    pages[key] = a.pages[key]
+            elif value != merged[key]:
+                where = ", ".join(map(str, a.pages.get(key, []))) or "a later window"
+                conflicts.append(f"field {key}: kept {merged[key]!r}, page(s) {where} say {value!r}")
+        merged.setdefault(key, None)
+    return merged, pages, conflicts
