@@ -60,6 +60,10 @@ class FileNotFound(InputError):
     code = "not_found"
 
 
+class UnreadableFile(InputError):
+    code = "unreadable"
+
+
 class EmptyFile(InputError):
     code = "empty_file"
 

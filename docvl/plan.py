@@ -94,7 +94,7 @@ def plan_pages(
     settings: PlanSettings | None = None,
 ) -> Plan:
     settings = settings or PlanSettings()
-    _check(settings, profile)
+    check_settings(settings, profile)
     if not pages:
         raise ValueError("plan_pages needs at least one page")
     prompt_tokens = counter.count_chat(system, user)
@@ -132,10 +132,17 @@ def plan_pages(
         for group in groups:
             tiles = _highest_fitting(group, cost, settings.max_tiles, floor, budget)
             windows.append((group, tiles if tiles is not None else min(floors[i] for i in group)))
-        notes.append(
-            f"{len(pages)} pages do not fit one request even at {floor} max tiles: split into "
-            f"{len(windows)} consecutive windows, each under {budget:,} page tokens"
-        )
+        if len(windows) > 1:
+            notes.append(
+                f"{len(pages)} pages do not fit one request even at {floor} max tiles: split into "
+                f"{len(windows)} consecutive windows, each under {budget:,} page tokens"
+            )
+        squeezed = [pages[i].number for i in everything if caps[i] < floor]
+        if squeezed:
+            notes.append(
+                f"the context is too small for page(s) {', '.join(map(str, squeezed[:10]))} at {floor} max tiles: "
+                f"they get fewer (raise --context or lower --max-output)"
+            )
 
     page_plans: list[PagePlan] = []
     window_plans: list[Window] = []
@@ -187,7 +194,8 @@ def plan_pages(
     )
 
 
-def _check(settings: PlanSettings, profile: ModelProfile) -> None:
+def check_settings(settings: PlanSettings, profile: ModelProfile) -> None:
+    """Raise a UsageError for settings no document could be planned with."""
     limit = profile.max_tiles_limit
     if not 1 <= settings.max_tiles <= limit:
         raise UsageError(

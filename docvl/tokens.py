@@ -84,6 +84,11 @@ class HFTokenizerCounter:
                 ids = self._tok.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)
             except ImportError as exc:  # transformers needs jinja2 for chat templates
                 raise UsageError(f"--tokenizer: {exc}", fix="pip install 'docvl[hf]' (or pip install jinja2)") from exc
+            except Exception as exc:  # a template that rejects this layout (e.g. no system role)
+                raise UsageError(
+                    f"--tokenizer: its chat template cannot lay out a system + user exchange ({exc})",
+                    fix="use the model's own tokenizer folder",
+                ) from exc
             if isinstance(ids, dict) or hasattr(ids, "keys"):  # transformers 5 returns a BatchEncoding
                 ids = ids["input_ids"]
             return len(ids)

@@ -91,7 +91,7 @@ def test_folder_reports_skipped_files(run_cli, pdf_factory, tmp_path):
     (tmp_path / "notes.md").write_text("hello")
     result = run_cli("plan", tmp_path)
     assert result.code == 0
-    assert "skipped 1 file" in result.err and "notes.md" in result.err
+    assert "skipped 1 entry" in result.err and "notes.md" in result.err
 
 
 def test_render_writes_whole_files_only(run_cli, pdf_factory, tmp_path):
@@ -120,3 +120,65 @@ def test_real_entry_point_exit_codes(pdf_factory, tmp_path):
     assert bad.stderr.strip().splitlines() == [
         f"error: {empty}: empty file (0 bytes) — the download or copy probably failed; fetch it again"
     ]
+
+
+def test_bad_flag_is_exit_2_before_any_document(run_cli, tmp_path):
+    result = run_cli("plan", tmp_path / "missing.pdf", "--context", "999999")
+    assert result.code == 2 and "--context" in result.err and "no such file" not in result.err
+
+
+def test_no_documents_found_is_a_usage_error(run_cli, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run_cli("plan", tmp_path / "empty")
+    assert result.code == 2 and "no PDF or image files found" in result.err
+
+
+def test_names_with_brackets_round_trip(run_cli, pdf_factory):
+    result = run_cli("plan", pdf_factory("a[draft]b.pdf", pages=1))
+    assert "a[draft]b.pdf" in result.out
+
+
+def test_render_output_must_be_a_writable_folder(run_cli, pdf_factory, tmp_path):
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    result = run_cli("render", pdf_factory(pages=1), "-o", target)
+    assert result.code == 2 and "cannot write there" in result.err
+
+
+def test_render_same_stem_from_two_folders_does_not_mix(run_cli, tmp_path):
+    from tests.conftest import make_pdf
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    make_pdf(tmp_path / "a" / "report.pdf", pages=1)
+    make_pdf(tmp_path / "b" / "report.pdf", pages=2)
+    out = tmp_path / "out"
+    result = run_cli("render", tmp_path / "a", tmp_path / "b", "-o", out, "--max-tiles", "1")
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in out.iterdir()) == ["report", "report-2"]
+    assert len(list((out / "report-2").iterdir())) == 2
+    assert (
+        out / "report" / "page-0001.png"
+    ).stat().st_mode & 0o044 == 0o044  # readable by others, as files usually are
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no staging folder left behind
+
+
+def test_render_failure_leaves_nothing_half_written(run_cli, tmp_path, monkeypatch):
+    from docvl.cli import render_cmd
+    from docvl.errors import RenderError
+    from tests.conftest import make_pdf
+
+    pdf = make_pdf(tmp_path / "doc.pdf", pages=3)
+    real = render_cmd.render_pages
+
+    def failing(*args, **kwargs):
+        for page in real(*args, **kwargs):
+            if page.number == 3:
+                raise RenderError("page 3 could not be drawn", path=pdf, fix="repair it")
+            yield page
+
+    monkeypatch.setattr(render_cmd, "render_pages", failing)
+    out = tmp_path / "out"
+    result = run_cli("render", pdf, "-o", out)
+    assert result.code == 1 and "page 3 could not be drawn" in result.err
+    assert list(out.iterdir()) == []

@@ -176,3 +176,13 @@ def test_named_files_are_never_skipped(tmp_path):
     note = tmp_path / "notes.txt"
     note.write_text("hello")
     assert discover([str(note)]).files == [note]
+
+
+def test_name_that_is_not_utf8(tmp_path, pdf_factory):
+    import os
+
+    data = pdf_factory(pages=2).read_bytes()
+    odd = os.fsdecode(bytes(tmp_path) + b"/r\xe9sum\xe9.pdf")
+    with open(os.fsencode(odd), "wb") as fh:
+        fh.write(data)
+    assert load_document(odd).page_count == 2

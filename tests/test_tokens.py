@@ -92,3 +92,18 @@ def test_estimate_is_conservative_for_latin_and_cjk():
     assert est.count("abc") == 1 and est.count("abcd") == 2
     assert est.count("年度報告") == 4  # 12 UTF-8 bytes: one token per character
     assert est.count("") == 0
+
+
+def test_chat_template_that_rejects_the_layout_is_a_usage_error(tokenizer_dir, tmp_path):
+    import shutil
+
+    from transformers import AutoTokenizer
+
+    folder = tmp_path / "nosys"
+    shutil.copytree(tokenizer_dir, folder)
+    tok = AutoTokenizer.from_pretrained(str(folder))
+    tok.chat_template = "{% if messages[0]['role'] == 'system' %}{{ raise_exception('no system role') }}{% endif %}"
+    tok.save_pretrained(folder)
+    counter = HFTokenizerCounter(folder, 0)
+    with pytest.raises(UsageError, match="chat template"):
+        counter.count_chat("/no_think", "hi")

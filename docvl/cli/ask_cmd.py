@@ -10,10 +10,9 @@ from rich.markup import escape
 
 from docvl.cli import options as opt
 from docvl.cli.console import stderr, stdout
-from docvl.cli.run import exit_code, log_result, run_documents, start_engine
+from docvl.cli.run import exit_code, find_inputs, log_result, run_documents, start_engine
 from docvl.engines import EngineOptions
 from docvl.errors import UsageError
-from docvl.load import discover
 from docvl.results import DocumentResult
 from docvl.tasks.ask import AskOptions, ask_document
 
@@ -82,7 +81,7 @@ def ask_command(
         no_thumbnail=no_thumbnail,
         tokenizer=tokenizer,
     )
-    sources = discover(inputs)
+    sources = find_inputs(inputs, err)
     eng = start_engine(
         engine,
         EngineOptions(server=server, model=model, timeout=timeout, retries=http_retries, concurrency=concurrency),
@@ -109,8 +108,6 @@ def ask_command(
             for item in payload:
                 item["reasoning"] = None
         out.out(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False), highlight=False)
-    if not sources.files:
-        err.print("note: no PDF or image files found in the given inputs")
     raise typer.Exit(exit_code(results))
 
 

@@ -9,9 +9,8 @@ import typer
 
 from docvl.cli import options as opt
 from docvl.cli.console import stderr, stdout
-from docvl.cli.run import exit_code, log_result, run_documents, start_engine
+from docvl.cli.run import exit_code, find_inputs, log_result, run_documents, start_engine
 from docvl.engines import EngineOptions
-from docvl.load import discover
 from docvl.results import DocumentResult
 from docvl.schema import load_schema
 from docvl.tasks.extract import ExtractOptions, extract_document
@@ -89,7 +88,7 @@ def extract_command(
         no_thumbnail=no_thumbnail,
         tokenizer=tokenizer,
     )
-    sources = discover(files)
+    sources = find_inputs(files, err)
     eng = start_engine(
         engine,
         EngineOptions(

@@ -10,7 +10,7 @@ import typer
 
 from docvl.load import DEFAULT_DPI
 from docvl.pages import PageSelection
-from docvl.plan import DEFAULT_MAX_OUTPUT, DEFAULT_MIN_TILES, PlanSettings
+from docvl.plan import DEFAULT_MAX_OUTPUT, DEFAULT_MIN_TILES, PlanSettings, check_settings
 from docvl.profiles import DEFAULT_PROFILE, ModelProfile, get_profile
 from docvl.tokens import TokenCounter, make_counter
 
@@ -142,6 +142,7 @@ def planning(
         min_tiles=min(min_tiles, max_tiles),
         thumbnail=not no_thumbnail,
     )
+    check_settings(settings, model)  # before any document, so a bad flag is exit 2 whatever the inputs
     return Planning(
         profile=model,
         selection=PageSelection.parse(pages),

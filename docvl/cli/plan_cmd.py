@@ -7,12 +7,14 @@ from itertools import groupby
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from docvl.cli import options as opt
 from docvl.cli.console import error_line, stderr, stdout, warning_line
+from docvl.cli.run import find_inputs
 from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, InputError
-from docvl.load import Document, discover, load_document
+from docvl.load import Document, load_document
 from docvl.plan import Plan, plan_pages
 
 MAX_WINDOW_LINES = 8
@@ -72,7 +74,7 @@ def plan_command(
         tokenizer=tokenizer,
     )
     system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
-    sources = discover(files)
+    sources = find_inputs(files, err)
 
     results: list[dict] = []
     failed = 0
@@ -92,11 +94,6 @@ def plan_command(
         results.append(_document_json(doc, plan))
         if not as_json:
             _print_plan(out, doc, plan)
-    if sources.skipped:
-        names = ", ".join(str(p) for p in sources.skipped[:5]) + (" ..." if len(sources.skipped) > 5 else "")
-        err.print(f"note: skipped {len(sources.skipped)} file(s) in folders that are neither PDFs nor images: {names}")
-    if not sources.files:
-        err.print("note: no PDF or image files found in the given inputs")
     if as_json:
         payload = {"documents": results, "skipped": [str(p) for p in sources.skipped]}
         out.out(json.dumps(payload, indent=2, ensure_ascii=False), highlight=False)
@@ -117,7 +114,7 @@ def _document_json(doc: Document, plan: Plan) -> dict:
 def _print_plan(out, doc: Document, plan: Plan) -> None:
     unit = "pt" if doc.kind == "pdf" else "px"
     table = Table(
-        title=f"{doc.path}  ({doc.format}, {len(doc.pages)} of {doc.page_count} pages)",
+        title=f"{escape(str(doc.path))}  ({doc.format}, {len(doc.pages)} of {doc.page_count} pages)",
         title_justify="left",
         show_edge=False,
         pad_edge=False,

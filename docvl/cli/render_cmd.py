@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from docvl.cli import options as opt
 from docvl.cli.console import error_line, page_progress, stderr, warning_line
+from docvl.cli.run import find_inputs
 from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, InputError, UsageError
-from docvl.load import discover, load_document
+from docvl.load import load_document
 from docvl.plan import plan_pages
 from docvl.render import DEFAULT_RENDERER, PDF_RENDERERS, PageRequest, render_pages
 
@@ -62,8 +65,19 @@ def render_command(
         no_thumbnail=no_thumbnail,
     )
     model = cfg.profile
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=output, prefix=".docvl-probe-"):
+            pass
+    except OSError as exc:
+        raise UsageError(
+            f"-o {output}: cannot write there ({exc.strerror or exc})", fix="pass a writable folder"
+        ) from exc
     failed = 0
-    for path in discover(files).files:
+    used_names: set[str] = set()
+    for path in find_inputs(files, err).files:
+        name = _folder_name(path, used_names)
+        staging = None
         try:
             doc = load_document(path, password=password, selection=cfg.selection, dpi=dpi)
             plan = plan_pages(
@@ -76,37 +90,62 @@ def render_command(
             )
             for warning in doc.warnings:
                 warning_line(err, path, warning)
-            folder = output / _folder_name(doc.path)
-            folder.mkdir(parents=True, exist_ok=True)
+            # Pages go to a hidden folder that is renamed into place when the document is complete:
+            # a failure half-way leaves nothing behind, and a re-run replaces the old pages whole.
+            staging = Path(tempfile.mkdtemp(dir=output, prefix=f".{name}."))
             requests = [PageRequest(p.number, p.grid(model.tile_size)) for p in plan.pages]
-            written = 0
-            progress = page_progress(err, f"{doc.name}", len(requests))
+            progress = page_progress(err, doc.name, len(requests))
             # PNG encoding is most of the work here, so it happens in the render workers.
             for page in progress(render_pages(doc, requests, renderer=renderer, workers=workers, encode="png")):
                 for warning in page.warnings:
                     warning_line(err, path, f"page {page.number}: {warning}")
-                _save(page.encoded.data, folder / f"page-{page.number:04d}.png")
+                (staging / f"page-{page.number:04d}.png").write_bytes(page.encoded.data)
                 if page.encoded_thumbnail is not None:
-                    _save(page.encoded_thumbnail.data, folder / f"page-{page.number:04d}-thumb.png")
-                written += 1
-            err.print(f"{path}: {written} page(s) written to {folder}")
+                    (staging / f"page-{page.number:04d}-thumb.png").write_bytes(page.encoded_thumbnail.data)
+            _publish(staging, output / name)
+            staging = None
+            err.print(f"{escape(str(path))}: {len(requests)} page(s) written to {escape(str(output / name))}")
         except InputError as exc:
             failed += 1
             error_line(err, exc)
+        except OSError as exc:
+            failed += 1
+            err.print(
+                f"[bold red]error[/]: {escape(str(path))}: cannot write the pages ({escape(str(exc))}) — check free space and permissions"
+            )
+        finally:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
     raise typer.Exit(EXIT_DOCUMENT_FAILED if failed else EXIT_OK)
 
 
-def _folder_name(path: Path) -> str:
-    return path.stem or path.name
+def _folder_name(path: Path, used: set[str]) -> str:
+    """One folder per input; a second report.pdf (from another folder) becomes report-2, not a mix."""
+    base = path.stem or path.name
+    name, n = base, 1
+    while name in used:
+        n += 1
+        name = f"{base}-{n}"
+    used.add(name)
+    return name
 
 
-def _save(data: bytes, target: Path) -> None:
-    """Whole file or nothing: write beside the target, then rename over it."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _publish(staging: Path, target: Path) -> None:
+    mode = 0o777 & ~_umask()
+    staging.chmod(mode)
+    for f in staging.iterdir():
+        f.chmod(mode & 0o666)
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        staging.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        staging.rename(target)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -49,3 +49,26 @@ def log_result(err: Console, result: DocumentResult) -> None:
         err.print(
             f"[yellow]partial[/]: {escape(result.path)}: " + escape("; ".join(e.message for e in result.errors[:3]))
         )
+
+
+def find_inputs(inputs: list[str], err: Console):
+    """Files to process, with a note about what folders held besides documents. None at all is a usage
+    error: a CI job pointed at an empty or wrong folder must not pass."""
+    from rich.markup import escape
+
+    from docvl.errors import UsageError
+    from docvl.load import discover
+
+    sources = discover(inputs)
+    if sources.skipped:
+        names = ", ".join(str(p) for p in sources.skipped[:5]) + (" ..." if len(sources.skipped) > 5 else "")
+        err.print(
+            f"note: skipped {len(sources.skipped)} entr{'y' if len(sources.skipped) == 1 else 'ies'} in folders "
+            f"(not PDFs or images, unreadable, or symlinked folders): {escape(names)}"
+        )
+    if not sources.files:
+        raise UsageError(
+            f"no PDF or image files found in {', '.join(inputs)}",
+            fix="check the path; folders are searched recursively for PDFs and images",
+        )
+    return sources

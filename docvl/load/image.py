@@ -40,7 +40,7 @@ def load_image(path: Path, *, selection: PageSelection) -> Document:
             path=path,
             fix="downscale it (e.g. to 6,000 px on the long side): docvl never sends more than 6,144 px",
         ) from exc
-    except (OSError, EOFError, SyntaxError, ValueError) as exc:
+    except Exception as exc:  # Pillow raises many types on damaged files (KeyError, TypeError, struct.error...)
         raise CorruptFile(
             f"damaged image file ({exc})", path=path, fix="open it in an image viewer or fetch it again"
         ) from exc
@@ -85,7 +85,14 @@ def load_image(path: Path, *, selection: PageSelection) -> Document:
 def _upright_size(im: Image.Image) -> tuple[int, int]:
     width, height = im.size
     try:
-        orientation = im.getexif().get(0x0112)
+        if im.format == "PNG":  # getexif() on a PNG decodes the whole image to find a late eXIf chunk
+            raw = im.info.get("exif")
+            exif = Image.Exif()
+            if raw:
+                exif.load(raw)
+        else:
+            exif = im.getexif()
+        orientation = exif.get(0x0112)
     except Exception:  # a broken EXIF block must not cost the page
         orientation = None
     return (height, width) if orientation in _SWAPS_SIDES else (width, height)

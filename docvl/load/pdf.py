@@ -21,7 +21,11 @@ def open_pdf(path: Path, password: str | None) -> pymupdf.Document:
     """Open and, if needed, unlock a PDF. The caller closes it."""
     pymupdf.TOOLS.reset_mupdf_warnings()
     try:
-        doc = pymupdf.open(path, filetype="pdf")
+        try:
+            str(path).encode("utf-8")
+            doc = pymupdf.open(path, filetype="pdf")
+        except UnicodeEncodeError:  # a name that is not valid UTF-8: MuPDF cannot take it as a path
+            doc = pymupdf.open(stream=path.read_bytes(), filetype="pdf")
     except pymupdf.EmptyFileError as exc:
         raise EmptyFile("empty file (0 bytes)", path=path, fix="fetch the file again") from exc
     except (pymupdf.FileDataError, RuntimeError) as exc:
@@ -71,7 +75,14 @@ def load_pdf(path: Path, *, password: str | None, selection: PageSelection, dpi:
         scale = dpi / 72.0
         pages = []
         for number in numbers:
-            rect = doc.load_page(number - 1).rect  # .rect already has /Rotate applied
+            try:
+                rect = doc.load_page(number - 1).rect  # .rect already has /Rotate applied
+            except Exception as exc:  # MuPDF: "cycle in page tree", "cannot find page tree", ...
+                raise CorruptFile(
+                    f"page {number} cannot be read, the PDF's structure is damaged ({exc})", path=path, fix=REPAIR_FIX
+                ) from exc
+            if rect.is_empty or rect.width < 1 or rect.height < 1:
+                raise CorruptFile(f"page {number} has no size ({rect})", path=path, fix=REPAIR_FIX)
             pages.append(
                 PageInfo(
                     number=number,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
-from docvl.errors import EmptyFile, FileNotFound, UnsupportedFile
+from docvl.errors import EmptyFile, FileNotFound, UnreadableFile, UnsupportedFile
 
 # Raster formats docvl reads, as Pillow's openers are named (the JPEG opener also returns MPO, which
 # is what many cameras write).
@@ -36,7 +37,11 @@ def sniff(path: Path) -> Sniffed:
     except FileNotFoundError as exc:
         raise FileNotFound("no such file", path=path, fix="check the path and its spelling") from exc
     except PermissionError as exc:
-        raise FileNotFound("permission denied", path=path, fix="make the file readable") from exc
+        raise UnreadableFile("permission denied", path=path, fix="make the file readable (chmod +r)") from exc
+    except OSError as exc:  # symlink loops, names too long, I/O errors
+        raise UnreadableFile(
+            f"cannot be read ({exc.strerror or exc})", path=path, fix="check the file and its path"
+        ) from exc
     if size == 0:
         raise EmptyFile("empty file (0 bytes)", path=path, fix="the download or copy probably failed; fetch it again")
     # The PDF spec lets the header sit anywhere in the first 1,024 bytes.
@@ -51,9 +56,11 @@ def sniff(path: Path) -> Sniffed:
 def _image_format(path: Path) -> str | None:
     try:
         # formats= limits identification to real document formats: some of Pillow's other plug-ins
-        # (TGA, for one) accept almost any bytes.
-        with Image.open(path, formats=IMAGE_FORMATS) as im:
-            return im.format
+        # (TGA, for one) accept almost any bytes. Size warnings are the image loader's to report.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path, formats=IMAGE_FORMATS) as im:
+                return im.format
     except Image.DecompressionBombError:
         # Too many pixels to open, but it is an image: the image loader reports the size properly.
         return "IMAGE"

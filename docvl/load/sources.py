@@ -28,15 +28,18 @@ def discover(inputs: list[str]) -> Sources:
     seen: set[Path] = set()
 
     def add(path: Path, target: list[Path]) -> None:
-        key = path.resolve()
+        try:
+            key = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop: the load stage reports the file
+            key = path.absolute()
         if key not in seen:
             seen.add(key)
             target.append(path)
 
     for raw in inputs:
         path = Path(raw).expanduser()
-        if path.is_dir():
-            for child in _walk(path):
+        if _is_dir(path):
+            for child in _walk(path, out):
                 add(child, out.files if _looks_like_document(child) else out.skipped)
         elif not path.exists() and _GLOB_CHARS & set(raw):
             matches = sorted(glob.glob(os.path.expanduser(raw), recursive=True))
@@ -47,8 +50,8 @@ def discover(inputs: list[str]) -> Sources:
                 )
             for match in matches:
                 m = Path(match)
-                if m.is_dir():
-                    for child in _walk(m):
+                if _is_dir(m):
+                    for child in _walk(m, out):
                         add(child, out.files if _looks_like_document(child) else out.skipped)
                 else:
                     add(m, out.files)
@@ -57,10 +60,24 @@ def discover(inputs: list[str]) -> Sources:
     return out
 
 
-def _walk(folder: Path) -> list[Path]:
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # an unsearchable parent folder: treated as a file, and reported as unreadable
+        return False
+
+
+def _walk(folder: Path, out: Sources) -> list[Path]:
     found = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+
+    def unreadable(err: OSError) -> None:
+        out.skipped.append(Path(err.filename or folder))
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable):
+        visible = sorted(d for d in dirs if not d.startswith("."))
+        # Symlinked folders are not followed (they can loop); they are listed as skipped, not ignored.
+        out.skipped.extend(Path(root) / d for d in visible if (Path(root) / d).is_symlink())
+        dirs[:] = [d for d in visible if not (Path(root) / d).is_symlink()]
         found.extend(Path(root) / f for f in sorted(files) if not f.startswith("."))
     return found
 

@@ -8,6 +8,7 @@ the pages in flight, never the document.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -76,9 +77,15 @@ def render_pages(
     chunk = max(1, min(8, len(requests) // (workers * 4)))
     batches = [list(islice(requests, i, i + chunk)) for i in range(0, len(requests), chunk)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        # map() keeps order; results wait only as far as the pool has run ahead.
-        for batch in pool.map(_render_batch, [(document, renderer, encode, b) for b in batches]):
-            yield from batch
+        # At most two batches per worker in flight, taken in order: a slow consumer (an engine waiting on
+        # a server) holds a few pages in memory, never the document.
+        pending: deque = deque()
+        for batch in batches:
+            pending.append(pool.submit(_render_batch, (document, renderer, encode, batch)))
+            if len(pending) >= workers * 2:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
 
 
 def _render_serial(
@@ -101,7 +108,11 @@ def _render_one(raster: Rasterizer, document: Document, req: PageRequest, encode
     except UsageError:
         raise
     except Exception as exc:
-        raise RenderError(f"page {req.number} could not be drawn ({exc})", path=document.path) from exc
+        raise RenderError(
+            f"page {req.number} could not be drawn ({exc})",
+            path=document.path,
+            fix="the file is damaged there: repair it (e.g. `mutool clean`), or skip the page with --pages",
+        ) from exc
     image, thumbnail = images[0], (images[1] if len(images) > 1 else None)
     return RenderedPage(
         number=req.number,

@@ -12,11 +12,11 @@ def to_rgb(im: Image.Image) -> Image.Image:
     greys are scaled (a plain convert clips them to white), CMYK goes through Pillow's converter, which
     already undoes the Adobe inversion."""
     mode = im.mode
-    if mode == "RGB":
+    if mode == "RGB" and "transparency" not in im.info:
         return im
     if mode.startswith("I;16") or mode in ("I", "F"):
         return _scale_to_l(im).convert("RGB")
-    if mode == "P" and "transparency" in im.info:
+    if mode in ("P", "L", "RGB", "1") and "transparency" in im.info:  # a transparent colour, not a channel
         im = im.convert("RGBA")
         mode = "RGBA"
     if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
@@ -32,6 +32,8 @@ def _scale_to_l(im: Image.Image) -> Image.Image:
         # 0..65535 -> 0..255. Pillow's I;16 -> L conversion clips instead of scaling.
         return im.convert("I").point(lambda v: v / 257).convert("L")
     lo, hi = im.getextrema()
+    if im.mode == "F" and lo >= 0 and hi <= 1.0:  # float images in 0..1
+        return im.point(lambda v: v * 255.0).convert("L")
     if lo >= 0 and hi <= 255:
         return im.convert("L")
     span = (hi - lo) or 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PIL import Image
 
-from docvl.errors import UsageError, WrongPassword
+from docvl.errors import RenderError, UsageError, WrongPassword
 from docvl.load.document import Document
 from docvl.render.base import Size
 
@@ -21,8 +21,16 @@ class PdfiumRasterizer:
         self._pdfium, self._c = pdfium, pdfium_c
         try:
             self._pdf = pdfium.PdfDocument(str(document.path), password=document.password)
-        except pdfium.PdfiumError as exc:  # the load stage already vetted the file with MuPDF
-            raise WrongPassword(str(exc), path=document.path) from exc
+        except pdfium.PdfiumError as exc:  # MuPDF (the load stage) opened it; PDFium is stricter
+            if "password" in str(exc).lower():
+                raise WrongPassword(
+                    "PDFium does not accept the password", path=document.path, fix="check --password"
+                ) from exc
+            raise RenderError(
+                f"PDFium cannot read the file ({exc})",
+                path=document.path,
+                fix="MuPDF repaired it on loading: use the default renderer (--renderer pymupdf)",
+            ) from exc
 
     def render(self, number: int, sizes: list[Size]) -> tuple[list[Image.Image], list[str]]:
         page = self._pdf[number - 1]

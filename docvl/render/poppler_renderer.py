@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from PIL import Image
 
-from docvl.errors import UsageError
+from docvl.errors import RenderError, UsageError
 from docvl.load.document import Document
 from docvl.render.base import Size
+
+OTHER_RENDERER = "try the default renderer (--renderer pymupdf)"
 
 
 class PopplerRasterizer:
@@ -22,25 +24,35 @@ class PopplerRasterizer:
         self._document = document
 
     def render(self, number: int, sizes: list[Size]) -> tuple[list[Image.Image], list[str]]:
-        images = []
-        for width, height in sizes:
-            try:
-                # size=(w, h) makes pdftoppm scale each axis to the target (-scale-to-x/-y): one draw.
-                (img,) = self._convert(
-                    str(self._document.path),
-                    first_page=number,
-                    last_page=number,
-                    size=(width, height),
-                    userpw=self._document.password,
-                )
-            except (self._errors.PopplerNotInstalledError, self._errors.PDFInfoNotInstalledError) as exc:
-                raise UsageError(
-                    "--renderer poppler needs poppler's pdftoppm on PATH",
-                    fix="install poppler-utils (apt-get install poppler-utils / brew install poppler)",
-                ) from exc
-            if img.size != (width, height):
-                img = img.resize((width, height), Image.Resampling.BICUBIC)
-            images.append(img.convert("RGB"))
+        info = next(p for p in self._document.pages if p.number == number)
+        width_pt, height_pt = info.width_pt or 612.0, info.height_pt or 792.0
+        largest = max(sizes, key=lambda s: s[0] * s[1])
+        # pdftoppm's own -scale-to-x/-y ignores /Rotate and the CropBox in combinations (pages come out
+        # stretched or blank), so draw once at a uniform resolution that covers the largest target,
+        # then resample. Slower than the other renderers; it is here for poppler's font handling.
+        dpi = max(largest[0] / width_pt, largest[1] / height_pt) * 72.0
+        try:
+            (page,) = self._convert(
+                str(self._document.path),
+                dpi=dpi,
+                first_page=number,
+                last_page=number,
+                use_cropbox=True,
+                userpw=self._document.password,
+                ownerpw=self._document.password,
+            )
+        except (self._errors.PopplerNotInstalledError, self._errors.PDFInfoNotInstalledError) as exc:
+            raise UsageError(
+                "--renderer poppler needs poppler's pdftoppm on PATH",
+                fix="install poppler-utils (apt-get install poppler-utils / brew install poppler)",
+            ) from exc
+        except self._errors.PDFPageCountError as exc:
+            reason = " ".join(str(exc).split())[:200]
+            raise RenderError(
+                f"poppler cannot read the file ({reason})", path=self._document.path, fix=OTHER_RENDERER
+            ) from exc
+        page = page.convert("RGB")
+        images = [page if page.size == size else page.resize(size, Image.Resampling.BICUBIC) for size in sizes]
         return images, []
 
     def close(self) -> None:
