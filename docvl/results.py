@@ -54,6 +54,7 @@ class DocumentResult(BaseModel):
     # extract
     data: dict[str, Any] | None = None
     field_pages: dict[str, list[int]] = Field(default_factory=dict, description="field path -> source pages")
+    raw_reply: str | None = Field(None, description="the last reply, kept when no JSON could be read from it")
     # bookkeeping
     errors: list[ErrorItem] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)

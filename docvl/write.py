@@ -37,6 +37,8 @@ def record(result: DocumentResult) -> dict[str, Any]:
     row.update(result.data or {})
     row["_pages"] = result.field_pages
     row["_errors"] = [e.message for e in result.errors]
+    if result.raw_reply is not None:
+        row["_raw_reply"] = result.raw_reply
     return row
 
 
@@ -76,8 +78,20 @@ def _csv(rows: list[dict[str, Any]], csv_lines: str) -> str:
                 else:
                     out[key] = item
             flat_rows.append(out)
-    frame = pd.json_normalize(flat_rows, sep=".")
+    # dtype=object keeps 1 as "1": inferred columns turn integers into floats as soon as a row lacks them
+    frame = pd.DataFrame([_flatten(row) for row in flat_rows], dtype=object)
     return frame.to_csv(index=False)
+
+
+def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
 
 
 def write_atomic(path: Path, text: str) -> None:

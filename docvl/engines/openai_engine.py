@@ -26,6 +26,15 @@ from docvl.results import Usage
 DEFAULT_SERVE = "vllm serve nvidia/NVIDIA-Nemotron-Nano-12B-v2-VL-BF16 --trust-remote-code --max-model-len 49152"
 STRUCTURED_MODES = ("auto", "structured_outputs", "guided_json", "response_format", "off")
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+# Request fields that only some servers know (vLLM, SGLang). A server that rejects one of them by name
+# (transformers serve answers 422 "Unexpected fields") gets the request again without it.
+VENDOR_FIELDS = ("mm_processor_kwargs", "structured_outputs", "guided_json")
+VENDOR_NOTES = {
+    "mm_processor_kwargs": "the server does not take mm_processor_kwargs: it tiles pages with its own settings, "
+    "so its token counts may differ from the plan",
+    "structured_outputs": "the server does not take structured_outputs: replies are validated, not constrained",
+    "guided_json": "the server does not take guided_json: replies are validated, not constrained",
+}
 
 
 class EngineRequestError(RuntimeError):
@@ -58,7 +67,7 @@ class OpenAIEngine:
         )
         self.model = options.model or self._first_model()
         self.structured = self._structured_mode(options.structured)
-        self.notes: list[str] = []
+        self._rejected: set[str] = set()  # vendor fields this server turned down
 
     # set-up ---------------------------------------------------------------------------------------
 
@@ -146,7 +155,19 @@ class OpenAIEngine:
     def generate(self, prompt: Prompt, generation: Generation) -> Reply:
         body = self.payload(prompt, generation)
         start = time.perf_counter()
-        data = self._post(body)
+        notes: list[str] = []
+        while True:
+            for name in self._rejected:
+                body.pop(name, None)
+            try:
+                data = self._post(body)
+                break
+            except EngineRequestError as exc:
+                refused = [f for f in VENDOR_FIELDS if f in body and f in str(exc) and f not in self._rejected]
+                if not refused:
+                    raise
+                self._rejected.update(refused)
+                notes.extend(VENDOR_NOTES[f] for f in refused)
         seconds = time.perf_counter() - start
         try:
             choice = data["choices"][0]
@@ -167,6 +188,7 @@ class OpenAIEngine:
             ),
             model=data.get("model") or self.model,
             seconds=seconds,
+            notes=notes,
         )
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:

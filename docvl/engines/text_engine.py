@@ -181,7 +181,7 @@ def _find_field(name: str, prop: dict[str, Any], pages: list[PageText]) -> tuple
     labels = _labels(name, prop)
     for label in labels:
         pattern = re.compile(
-            r"(?<![\w])" + re.escape(label).replace(r"\ ", r"\s*") + r"(?![\w])\s*[:#.\-]?\s*(.*)", re.I
+            r"(?<![\w])" + re.escape(label).replace(r"\ ", r"\s*") + r"(?![\w])(\s*[:#.\-]?\s*)(.*)", re.I
         )
         for page in pages:
             lines = [ln.strip() for ln in page.text.splitlines()]
@@ -189,12 +189,33 @@ def _find_field(name: str, prop: dict[str, Any], pages: list[PageText]) -> tuple
                 m = pattern.search(line)
                 if not m or _wrong_total(name, line):
                     continue
-                rest = [m.group(1), *lines[i + 1 : i + 3]]
+                separator, value = m.group(1), m.group(2)
+                if _free_text(name, prop, types) and _in_prose(line, label, separator, value):
+                    continue
+                rest = [value, *lines[i + 1 : i + 3]]
                 for candidate in rest:
                     value = _typed(name, prop, types, candidate)
                     if value is not None:
                         return value, page.number
     return None, None
+
+
+def _in_prose(line: str, label: str, separator: str, value: str) -> bool:
+    """Free text needs "Label: value", or a line holding only the label with the value below it (a form
+    or table cell): the same word in running prose is not a label."""
+    if value.strip():
+        return ":" not in separator
+    return len(line) > len(label) + 3
+
+
+def _free_text(name: str, prop: dict[str, Any], types: set[str]) -> bool:
+    typed = (
+        prop.get("format")
+        or prop.get("pattern")
+        or types & {"number", "integer"}
+        or name.startswith(("date", "amount"))
+    )
+    return not typed and not re.search(r"(number|_no|_nr|_id|^id$|iban|bic|vat|siren)", name)
 
 
 def _wrong_total(name: str, line: str) -> bool:
@@ -225,7 +246,9 @@ def _typed(name: str, prop: dict[str, Any], types: set[str], text: str) -> Any:
         return match.group(0).strip().rstrip(".,;") if match else None
     if "string" in types or not types:
         value = re.split(r"\s{2,}", text)[0].strip(" :")
-        return value[:120] or None
+        if sum(ch.isalnum() for ch in value) < 2:  # punctuation left over from a label is not a value
+            return None
+        return value[:120]
     return None
 
 

@@ -62,6 +62,7 @@ def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning) -
                 ),
             )
             result.timings.engine_s += reply.seconds
+            result.warnings.extend(reply.notes)
             usage = usage.add(reply.usage)
             result.model = reply.model or result.model
             answer, inline_reasoning = split_reasoning(reply.text)

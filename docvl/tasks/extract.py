@@ -46,6 +46,7 @@ class _Attempt:
     pages: dict[str, list[int]]
     errors: list[str]  # against the null-tolerant schema: worth a re-ask
     truncated: bool
+    raw: str | None = None  # the reply text, when it held no readable JSON
 
 
 def extract_document(path: Path, options: ExtractOptions, *, engine: Engine, planning) -> DocumentResult:
@@ -101,9 +102,9 @@ def extract_document(path: Path, options: ExtractOptions, *, engine: Engine, pla
                 )
             )
         if data is None:
-            result.status = "failed"
-        else:
-            result.status = "partial" if (remaining or missing or truncated) else "ok"
+            # The model answered, but never with readable JSON: the record is kept, with the reply.
+            result.raw_reply = next((a.raw for a in reversed(per_window) if a.raw is not None), None)
+        result.status = "partial" if (data is None or remaining or missing or truncated) else "ok"
     except InputError as exc:
         result.errors.append(ErrorItem(code=exc.code, message=exc.message, fix=exc.fix))
     except EngineUnavailable:
@@ -140,6 +141,7 @@ def _extract_window(
             ),
         )
         usage = usage.add(reply.usage)
+        result.warnings.extend(reply.notes)
         result.timings.engine_s += reply.seconds
         result.model = reply.model or result.model
         text, _ = split_reasoning(reply.text)
@@ -147,7 +149,7 @@ def _extract_window(
         try:
             raw = parse_json_object(text)
         except JsonReplyError as exc:
-            attempt = _Attempt(attempt.data, attempt.pages, [str(exc)], truncated)
+            attempt = _Attempt(attempt.data, attempt.pages, [str(exc)], truncated, raw=text)
             feedback = REASK.format(errors=f"- {exc}")
             continue
         data, pages = split_sidecar(raw, window.numbers)

@@ -1,0 +1,100 @@
+import csv
+import io
+import json
+
+import pytest
+
+from docvl.errors import UsageError
+from docvl.results import DocumentResult, ErrorItem
+from docvl.write import output_format, render_records, write_atomic
+
+
+def _result(path, **data):
+    return DocumentResult(
+        path=path,
+        task="extract",
+        status="ok",
+        data=data,
+        field_pages={"total": [2]},
+    )
+
+
+RESULTS = [
+    _result(
+        "Rechnung März 2024 – Kopie (1).pdf",
+        total=9.5,
+        seller={"name": "ACME", "vat": "DE1"},
+        lines=[{"qty": 1, "desc": "a"}, {"qty": 2, "desc": "b"}],
+    ),
+    _result("b.pdf", total=None, seller=None, lines=[]),
+]
+
+
+def test_json_and_jsonl():
+    rows = json.loads(render_records(RESULTS, "json"))
+    assert rows[0]["file"] == "Rechnung März 2024 – Kopie (1).pdf" and rows[0]["_pages"] == {"total": [2]}
+    lines = render_records(RESULTS, "jsonl").splitlines()
+    assert [json.loads(line)["file"] for line in lines] == ["Rechnung März 2024 – Kopie (1).pdf", "b.pdf"]
+
+
+def test_csv_explodes_arrays_and_flattens_objects():
+    rows = list(csv.DictReader(io.StringIO(render_records(RESULTS, "csv"))))
+    assert [r["file"] for r in rows] == ["Rechnung März 2024 – Kopie (1).pdf"] * 2 + ["b.pdf"]
+    assert [r["lines.qty"] for r in rows[:2]] == ["1", "2"]
+    assert rows[0]["seller.name"] == "ACME" and rows[0]["total"] == "9.5"
+    assert json.loads(rows[0]["_pages"]) == {"total": [2]}
+
+
+def test_csv_arrays_as_json_cells():
+    rows = list(csv.DictReader(io.StringIO(render_records(RESULTS, "csv", csv_lines="json"))))
+    assert len(rows) == 2
+    assert json.loads(rows[0]["lines"]) == [{"qty": 1, "desc": "a"}, {"qty": 2, "desc": "b"}]
+
+
+def test_errors_travel_with_the_record():
+    partial = DocumentResult(path="p.pdf", task="extract", status="partial", data={"total": "nine"},
+                             errors=[ErrorItem(code="invalid", message="total: 'nine' is not a number")])  # fmt: skip
+    (row,) = json.loads(render_records([partial], "json"))
+    assert row["status"] == "partial" and row["_errors"] == ["total: 'nine' is not a number"]
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("o.json", "json"), ("o.JSONL", "jsonl"), ("o.csv", "csv")])
+def test_format_from_extension(tmp_path, name, fmt):
+    assert output_format(tmp_path / name, None) == fmt
+
+
+def test_unknown_extension_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="--format"):
+        output_format(tmp_path / "o.xlsx", None)
+
+
+def test_atomic_write_leaves_no_temp_file(tmp_path):
+    target = tmp_path / "sub" / "out.json"
+    write_atomic(target, "[]\n")
+    assert target.read_text() == "[]\n"
+    assert [p.name for p in target.parent.iterdir()] == ["out.json"]
+
+
+def test_extract_cli_writes_csv_and_bad_schema_is_exit_2(tmp_path, run_cli, pdf_factory):
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"invoice_number": {"type": "string"}}}))
+    out = tmp_path / "out.csv"
+    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "-o", out)
+    assert result.code == 0 and out.exists() and "-> " in result.err
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert run_cli("extract", pdf_factory(pages=1), "--schema", bad).code == 2
+    assert run_cli("extract", pdf_factory(pages=1), "--schema", tmp_path / "missing.json").code == 2
+    assert run_cli("extract", pdf_factory(pages=1), "--schema", schema, "-o", tmp_path / "x.xlsx").code == 2
+
+
+def test_pydantic_model_as_schema(tmp_path, run_cli, pdf_factory, monkeypatch):
+    (tmp_path / "mymodels.py").write_text(
+        "from pydantic import BaseModel\nclass Invoice(BaseModel):\n    invoice_number: str | None = None\n    total: float | None = None\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("extract", pdf_factory(pages=1), "--schema", "mymodels:Invoice")
+    assert result.code == 0, result.err
+    (row,) = json.loads(result.out)
+    assert set(row) >= {"invoice_number", "total", "_pages"}
+    assert run_cli("extract", pdf_factory(pages=1), "--schema", "mymodels:Nope").code == 2
