@@ -80,12 +80,13 @@ def test_ask_quotes_passages_with_pages(corpus, run_cli):
     assert "no --server or DOCVL_BASE_URL" in result.err
 
 
-def test_scanned_pages_are_reported_not_invented(corpus, run_cli):
+def test_scanned_pages_are_reported_not_invented(corpus, run_cli, monkeypatch):
+    monkeypatch.setattr("docvl.tasks.windows.ocr_available", lambda: False)
     result = run_cli(
         "ask", corpus / "longdoc" / "msa_halvorsen_brightwater_scanned.pdf", "Who signed?", "--pages", "1-2", "--json"
     )
     out = json.loads(result.out)
-    assert out["pages"] == [] and any("no text layer" in w for w in out["warnings"])
+    assert out["pages"] == [] and any("no readable text" in w and "docvl[ocr]" in w for w in out["warnings"])
 
 
 @pytest.mark.parametrize(
@@ -122,3 +123,18 @@ def test_currency():
     assert find_currency("Total $4.11") == "USD"
     assert find_currency("Summe 34,73 EUR, EUR") == "EUR"
     assert find_currency("nothing") is None
+
+
+@pytest.mark.slow
+def test_scanned_pages_are_read_with_ocr(corpus, run_cli):
+    pytest.importorskip("rapidocr", reason="needs the ocr extra: pip install 'docvl[ocr]' (CI installs it)")
+    pytest.importorskip("onnxruntime", reason="needs the ocr extra: pip install 'docvl[ocr]' (CI installs it)")
+    qa = json.loads((corpus / "longdoc" / "msa_halvorsen_brightwater_scanned.qa.json").read_text())
+    item = next(q for q in qa if "availability target" in q["question"])
+    page = item["pages"][0]
+    pdf = corpus / "longdoc" / "msa_halvorsen_brightwater_scanned.pdf"
+    result = run_cli("ask", pdf, item["question"], "--pages", str(page), "--json")
+    out = json.loads(result.out)
+    assert out["pages"] == [page]
+    assert str(item["answer"]) in out["answer"]  # 99.7, read from pixels: the file has no text layer
+    assert any("read with OCR" in w for w in out["warnings"])

@@ -65,7 +65,9 @@ class TextEngine:
         self.options = options or EngineOptions()
 
     def describe(self) -> str:
-        return "text (PDF text layer, no model)"
+        from docvl.render.ocr import ocr_available
+
+        return "text (PDF text layer" + (" + OCR for scans" if ocr_available() else "") + ", no model)"
 
     def generate(self, prompt: Prompt, generation: Generation) -> Reply:
         start = time.perf_counter()

@@ -13,6 +13,7 @@ from docvl.plan import Plan
 from docvl.prompt import PageText
 from docvl.render import PageRequest, render_pages
 from docvl.render.base import RenderedPage
+from docvl.render.ocr import OcrReader, ocr_available
 from docvl.render.textlayer import TextLayer
 
 
@@ -30,19 +31,26 @@ class WindowInput:
 def window_inputs(
     doc: Document, plan: Plan, engine: Engine, *, tile_size: int, renderer: str = "pymupdf", workers: int = 1
 ) -> Iterator[WindowInput]:
+    ocr = OcrReader()
     for window in plan.windows:
         start = time.perf_counter()
         members = [p for p in plan.pages if p.window == window.index]
         item = WindowInput(window.index, window.max_tiles, [p.number for p in members])
         if engine.reads == "text":
             with TextLayer(doc) as layer:
-                item.texts = [PageText(p.number, layer.text(p.number)) for p in members]
-            empty = [t.number for t in item.texts if not t.text.strip()]
+                texts = {p.number: layer.text(p.number) for p in members}
+            empty = [n for n, text in texts.items() if not text.strip()]
+            if empty and ocr_available():
+                # Scanned pages: read their pixels, drawn at the planned grid size.
+                requests = [PageRequest(p.number, p.grid(tile_size)) for p in members if p.number in empty]
+                for page in render_pages(doc, requests, renderer=renderer):
+                    texts[page.number] = ocr.read(page.image)
+                item.warnings.append(f"page(s) {_span(empty)} have no text layer: read with OCR")
+                empty = [n for n in empty if not texts[n].strip()]
             if empty:
-                item.warnings.append(
-                    f"page(s) {', '.join(map(str, empty))} have no text layer (scanned?); the text engine cannot "
-                    "read them — use a model engine (--server)"
-                )
+                hint = "use a model engine (--server)" + ("" if ocr_available() else " or pip install 'docvl[ocr]'")
+                item.warnings.append(f"page(s) {_span(empty)} have no readable text (scanned?): {hint}")
+            item.texts = [PageText(n, texts[n]) for n in item.numbers]
         else:
             requests = [PageRequest(p.number, p.grid(tile_size)) for p in members]
             for page in render_pages(doc, requests, renderer=renderer, workers=workers, encode=engine.image_encoding):
@@ -50,3 +58,8 @@ def window_inputs(
                 item.warnings.extend(f"page {page.number}: {w}" for w in page.warnings)
         item.seconds = time.perf_counter() - start
         yield item
+
+
+def _span(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:12]))
+    return shown + (f" and {len(numbers) - 12} more" if len(numbers) > 12 else "")
