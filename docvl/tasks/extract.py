@@ -8,20 +8,17 @@ partial instead of being re-asked (re-asking would push the model to guess).
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from docvl.engines.base import Engine, Generation
-from docvl.errors import EngineUnavailable, InputError
-from docvl.load import load_document
+from docvl.engines.base import Engine
 from docvl.parse import JsonReplyError, parse_json_object, split_reasoning, split_sidecar, validation_errors
-from docvl.plan import plan_pages
 from docvl.prompt import extract_instructions, extract_prompt
-from docvl.results import DocumentResult, ErrorItem, Usage
+from docvl.results import DocumentResult, ErrorItem
 from docvl.schema import nullable
-from docvl.tasks.windows import WindowInput, window_inputs
+from docvl.tasks.common import DocumentOptions, TaskRun
+from docvl.tasks.windows import WindowInput
 
 REASK = (
     "Your previous reply was not valid:\n{errors}\n"
@@ -30,14 +27,9 @@ REASK = (
 
 
 @dataclass
-class ExtractOptions:
-    schema: dict[str, Any]
+class ExtractOptions(DocumentOptions):
+    schema: dict[str, Any] = field(default_factory=dict)
     retries: int = 2
-    think: bool = False
-    password: str | None = None
-    dpi: float = 200.0
-    renderer: str = "pymupdf"
-    workers: int = 1
 
 
 @dataclass
@@ -51,38 +43,12 @@ class _Attempt:
 
 def extract_document(path: Path, options: ExtractOptions, *, engine: Engine, planning) -> DocumentResult:
     """Never raises for a problem with this document: the result says what went wrong."""
-    started = time.perf_counter()
     result = DocumentResult(path=str(path), task="extract", status="failed", engine=engine.name)
-    profile = planning.profile
-    system = profile.chat.think_system if options.think else profile.chat.no_think_system
-    sampling = profile.chat.think_sampling if options.think else profile.chat.no_think_sampling
+    run = TaskRun(result, options, engine, planning)
     relaxed = nullable(options.schema)
-    try:
-        doc = load_document(path, password=options.password, selection=planning.selection, dpi=options.dpi)
-        result.warnings.extend(w.message for w in doc.warnings)
-        result.timings.load_s = time.perf_counter() - started
-        plan = plan_pages(
-            doc.pages,
-            profile=profile,
-            counter=planning.counter,
-            system=system,
-            user=extract_instructions(relaxed),
-            settings=planning.settings,
-        )
-        result.plan = plan
-        usage = Usage()
-        per_window: list[_Attempt] = []
-        for window in window_inputs(
-            doc, plan, engine, tile_size=profile.tile_size, renderer=options.renderer, workers=options.workers
-        ):
-            result.timings.render_s += window.seconds
-            result.warnings.extend(window.warnings)
-            attempt, used = _extract_window(
-                window, options, engine, relaxed, system, sampling, plan.settings.max_output, result
-            )
-            usage = usage.add(used)
-            per_window.append(attempt)
-        result.usage = usage
+    with run.guarded():
+        doc, plan = run.load_and_plan(path, extract_instructions(relaxed))
+        per_window = [_extract_window(run, window, options.retries, relaxed) for window in run.windows(doc, plan)]
         data, pages, conflicts = _merge(per_window, list(options.schema.get("properties", {})))
         result.data, result.field_pages = data, pages
         result.warnings.extend(conflicts)
@@ -105,45 +71,15 @@ def extract_document(path: Path, options: ExtractOptions, *, engine: Engine, pla
             # The model answered, but never with readable JSON: the record is kept, with the reply.
             result.raw_reply = next((a.raw for a in reversed(per_window) if a.raw is not None), None)
         result.status = "partial" if (data is None or remaining or missing or truncated) else "ok"
-    except InputError as exc:
-        result.errors.append(ErrorItem(code=exc.code, message=exc.message, fix=exc.fix))
-    except EngineUnavailable:
-        raise
-    except Exception as exc:  # a failed request for this document; the batch goes on
-        result.errors.append(ErrorItem(code="engine", message=f"{type(exc).__name__}: {exc}"))
-    result.timings.total_s = time.perf_counter() - started
     return result
 
 
-def _extract_window(
-    window: WindowInput,
-    options: ExtractOptions,
-    engine: Engine,
-    relaxed: dict[str, Any],
-    system: str,
-    sampling: dict[str, float],
-    max_tokens: int,
-    result: DocumentResult,
-) -> tuple[_Attempt, Usage]:
-    usage = Usage()
+def _extract_window(run: TaskRun, window: WindowInput, retries: int, relaxed: dict[str, Any]) -> _Attempt:
     feedback: str | None = None
     attempt = _Attempt(None, {}, ["no reply"], False)
-    for _ in range(options.retries + 1):
-        prompt = extract_prompt(system, relaxed, window.pages, window.texts, feedback)
-        reply = engine.generate(
-            prompt,
-            Generation(
-                max_tokens=max_tokens,
-                temperature=sampling.get("temperature", 0.0),
-                top_p=sampling.get("top_p"),
-                max_tiles=window.max_tiles,
-                json_schema=relaxed,
-            ),
-        )
-        usage = usage.add(reply.usage)
-        result.warnings.extend(reply.notes)
-        result.timings.engine_s += reply.seconds
-        result.model = reply.model or result.model
+    for _ in range(retries + 1):
+        prompt = extract_prompt(run.system, relaxed, window.pages, window.texts, feedback)
+        reply = run.generate(prompt, window, json_schema=relaxed)
         text, _ = split_reasoning(reply.text)
         truncated = reply.finish_reason == "length"
         try:
@@ -158,7 +94,7 @@ def _extract_window(
         if not errors:
             break
         feedback = REASK.format(errors="\n".join(f"- {e}" for e in errors[:20]))
-    return attempt, usage
+    return attempt
 
 
 def _merge(
