@@ -162,6 +162,18 @@ def test_huge_page_renders_at_grid_size_not_page_size(corpus):
     assert page.image.size == (1536, 1536)  # 3x3 grid, not 30,000 px
 
 
-def test_1500_pages_one_page_rendered_without_the_rest(corpus):
+def test_1500_pages_one_page_rendered_without_the_rest(corpus, monkeypatch):
+    from docvl.render.pymupdf_renderer import PyMuPDFRasterizer
+
+    drawn = []
+    real = PyMuPDFRasterizer.render
+
+    def spy(self, number, sizes):
+        drawn.append(number)
+        return real(self, number, sizes)
+
+    monkeypatch.setattr(PyMuPDFRasterizer, "render", spy)
     (page,) = _render(corpus / "broken" / "pages_1500.pdf", "1234")
-    assert page.number == 1234
+    assert page.number == 1234 and drawn == [1234]
+    with TextLayer(load_document(corpus / "broken" / "pages_1500.pdf")) as text:
+        assert "LG-72046" in text.text(1234)

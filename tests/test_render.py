@@ -159,12 +159,24 @@ def test_image_exif_rotation_applied_when_drawn(tmp_path):
     assert gray.getpixel((480, 30)) < 60 and gray.getpixel((30, 30)) > 200
 
 
-def test_large_jpeg_is_drawn_small(tmp_path):
+def test_large_jpeg_is_decoded_at_reduced_scale(tmp_path, monkeypatch):
+    from PIL import JpegImagePlugin
+
     path = tmp_path / "photo.jpg"
     Image.new("RGB", (6000, 4000), "white").save(path, quality=80)
+    decoded = []
+    real_draft = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self, mode, size):
+        result = real_draft(self, mode, size)
+        decoded.append(self.size)  # the size libjpeg will decode at
+        return result
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
     doc = load_document(path)
     (page,) = render_pages(doc, _requests(doc))
     assert page.image.size == page.grid.pixel_size == (1536, 1024)
+    assert decoded == [(3000, 2000)]  # half scale: never 24 Mpx in memory
 
 
 def test_text_layer_reading_order_and_boxes(pdf_factory):
