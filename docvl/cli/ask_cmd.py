@@ -39,7 +39,12 @@ With no server configured, the text engine answers instead by quoting the best-m
 
 def ask_command(
     files: Annotated[
-        list[str], typer.Argument(help="PDF or image files or folders, then the question (last).", show_default=False)
+        list[str],
+        typer.Argument(
+            help="PDF or image files or folders, then the question (last).",
+            show_default=False,
+            metavar="FILE QUESTION",
+        ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
     think: opt.Think = False,

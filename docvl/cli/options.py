@@ -22,6 +22,7 @@ Files = Annotated[
     typer.Argument(
         help="PDF or image files, folders (searched recursively) or quoted globs like 'scans/**/*.tif'.",
         show_default=False,
+        metavar="FILE",
     ),
 ]
 Pages = Annotated[
