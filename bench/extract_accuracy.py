@@ -55,7 +55,7 @@ def main() -> None:
         if args.server:
             cmd += ["--server", args.server]
         subprocess.run(cmd, check=False, stderr=subprocess.DEVNULL)
-        records = {Path(r["file"]).stem: r for r in map(json.loads, out.read_text().splitlines())}
+        records = {Path(r["_file"]).stem: r for r in map(json.loads, out.read_text().splitlines())}
     per_field: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # field -> [right, total]
     print(f"{'invoice':<20}{'fields':>7}{'right':>7}  wrong or missing")
     for gold_path in sorted(invoices.glob("*.json")):

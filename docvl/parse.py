@@ -71,6 +71,10 @@ class JsonReplyError(ValueError):
     pass
 
 
+def _no_constants(name: str) -> None:
+    raise JsonReplyError(f"the reply uses {name}, which is not JSON")
+
+
 def parse_json_object(text: str) -> dict[str, Any]:
     """The first JSON object in a reply, fences and surrounding prose tolerated."""
     cleaned = _FENCE.sub("", text.strip())
@@ -78,7 +82,7 @@ def parse_json_object(text: str) -> dict[str, Any]:
     if start < 0:
         raise JsonReplyError("the reply holds no JSON object")
     try:
-        value, _ = json.JSONDecoder().raw_decode(cleaned[start:])
+        value, _ = json.JSONDecoder(parse_constant=_no_constants).raw_decode(cleaned[start:])
     except json.JSONDecodeError as exc:
         raise JsonReplyError(f"the reply is not valid JSON ({exc.msg} at character {exc.pos})") from exc
     if not isinstance(value, dict):
@@ -95,7 +99,9 @@ def split_sidecar(data: dict[str, Any], sent: list[int]) -> tuple[dict[str, Any]
     if isinstance(raw, dict):
         for key, value in raw.items():
             values = value if isinstance(value, list) else [value]
-            nums = sorted({int(v) for v in values if isinstance(v, int | float | str) and str(v).strip().isdigit()})
+            nums = sorted(
+                {int(float(str(v).strip())) for v in values if isinstance(v, int | float | str) and _is_int(v)}
+            )
             kept = [n for n in nums if n in allowed]
             if kept:
                 pages[str(key)] = kept
@@ -109,3 +115,10 @@ def validation_errors(data: dict[str, Any], schema: dict[str, Any]) -> list[str]
         where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
         errors.append(f"{where}: {err.message}")
     return errors
+
+
+def _is_int(value: object) -> bool:
+    try:
+        return float(str(value).strip()).is_integer()
+    except ValueError:
+        return False

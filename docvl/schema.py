@@ -40,6 +40,12 @@ def load_schema(spec: str) -> dict[str, Any]:
         raise UsageError(
             f"--schema {spec}: the top level must be an object with properties", fix="see schemas/invoice.json"
         )
+    clash = [name for name in schema["properties"] if name in RESERVED]
+    if clash:
+        raise UsageError(
+            f"--schema {spec}: field name(s) {', '.join(clash)} are docvl's own output columns",
+            fix="rename them in the schema",
+        )
     return schema
 
 
@@ -50,9 +56,10 @@ def _pydantic_schema(spec: str) -> dict[str, Any]:
     try:
         module = importlib.import_module(module_name)
         model = getattr(module, attr)
-    except (ImportError, AttributeError) as exc:
+    except Exception as exc:  # ImportError, AttributeError, or any error raised by the module's own code
         raise UsageError(
-            f"--schema {spec}: cannot import it ({exc})", fix="check the module path and class name"
+            f"--schema {spec}: cannot import it ({type(exc).__name__}: {exc})",
+            fix="check the module path and class name",
         ) from exc
     schema_fn = getattr(model, "model_json_schema", None)
     if not callable(schema_fn):
@@ -73,8 +80,12 @@ def nullable(schema: dict[str, Any]) -> dict[str, Any]:
             for key, sub in list(props.items()):
                 walk(sub)
                 props[key] = sub if _allows_null(sub) else {"anyOf": [sub, {"type": "null"}]}
-        if isinstance(node.get("items"), dict):
-            walk(node["items"])
+        for key in ("items", "additionalProperties"):
+            if isinstance(node.get(key), dict):
+                walk(node[key])
+        for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+            for sub in node.get(key) or []:
+                walk(sub)
         for key in ("$defs", "definitions"):
             for sub in (node.get(key) or {}).values():
                 walk(sub)
@@ -90,3 +101,17 @@ def _allows_null(node: Any) -> bool:
     if t == "null" or (isinstance(t, list) and "null" in t):
         return True
     return any(_allows_null(s) for s in node.get("anyOf", []) if isinstance(s, dict) and s.get("type") == "null")
+
+
+RESERVED = ("_file", "_status", "_pages", "_errors", "_raw_reply")
+
+
+def with_page_sidecar(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema a server constrains replies to: the fields plus the "_pages" sidecar the prompt asks
+    for. Servers that enforce schemas strictly (vLLM's xgrammar) allow no property they are not shown."""
+    out = copy.deepcopy(schema)
+    out.setdefault("properties", {})["_pages"] = {
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "integer"}},
+    }
+    return out

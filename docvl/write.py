@@ -31,9 +31,11 @@ def output_format(path: Path | None, requested: str | None) -> str:
     )
 
 
-def record(result: DocumentResult) -> dict[str, Any]:
-    """One output row: the file, its status, the fields, and the sidecars."""
-    row: dict[str, Any] = {"file": result.path, "status": result.status}
+def record(result: DocumentResult, fields: Iterable[str] = ()) -> dict[str, Any]:
+    """One output row: the file, its status, every schema field (null when not found), and the sidecars.
+    docvl's own columns start with "_" so no schema field can overwrite them."""
+    row: dict[str, Any] = {"_file": result.path, "_status": result.status}
+    row.update(dict.fromkeys(fields))
     row.update(result.data or {})
     row["_pages"] = result.field_pages
     row["_errors"] = [e.message for e in result.errors]
@@ -42,53 +44,59 @@ def record(result: DocumentResult) -> dict[str, Any]:
     return row
 
 
-def render_records(results: Iterable[DocumentResult], fmt: str, csv_lines: str = "explode") -> str:
-    rows = [record(r) for r in results]
+def render_records(
+    results: Iterable[DocumentResult], fmt: str, csv_lines: str = "explode", fields: Iterable[str] = ()
+) -> str:
+    fields = list(fields)
+    rows = [record(r, fields) for r in results]
     if fmt == "json":
-        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(rows, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     if fmt == "jsonl":
-        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    return _csv(rows, csv_lines)
+        return "".join(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n" for row in rows)
+    return _csv(rows, csv_lines, ["_file", "_status", *fields])
 
 
-def _csv(rows: list[dict[str, Any]], csv_lines: str) -> str:
+def _csv(rows: list[dict[str, Any]], csv_lines: str, leading: list[str]) -> str:
     import pandas as pd
 
     if csv_lines not in CSV_LINES:
         raise UsageError(f"--csv-lines {csv_lines!r}", fix=f"choose one of: {', '.join(CSV_LINES)}")
     flat_rows = []
     for row in rows:
-        base = {k: v for k, v in row.items() if not isinstance(v, list) or k.startswith("_")}
+        lists = [k for k, v in row.items() if isinstance(v, list) and not k.startswith("_") and v]
+        # Explode one list (the longest) to a row per item; pairing items of unrelated lists by position
+        # would invent rows, so any other list stays JSON in its cell.
+        explode = max(lists, key=lambda k: len(row[k])) if lists and csv_lines == "explode" else None
+        base = {k: v for k, v in row.items() if k != explode}
         base["_pages"] = json.dumps(row["_pages"], ensure_ascii=False)
         base["_errors"] = "; ".join(row["_errors"])
-        lists = {k: v for k, v in row.items() if isinstance(v, list) and not k.startswith("_")}
-        if csv_lines == "json" or not lists:
-            for key, value in lists.items():
-                base[key] = json.dumps(value, ensure_ascii=False)
-            flat_rows.append(base)
+        if explode is None:
+            flat_rows.append(_flatten(base))
             continue
-        # explode: one row per item of the longest list, items flattened as key.subkey
-        length = max(len(v) for v in lists.values())
-        for i in range(max(length, 1)):
+        for item in row[explode]:
             out = dict(base)
-            for key, items in lists.items():
-                item = items[i] if i < len(items) else None
-                if isinstance(item, dict):
-                    out.update({f"{key}.{k}": v for k, v in item.items()})
-                else:
-                    out[key] = item
-            flat_rows.append(out)
+            if isinstance(item, dict):
+                out.update({f"{explode}.{k}": v for k, v in item.items()})
+            else:
+                out[explode] = item
+            flat_rows.append(_flatten(out))
     # dtype=object keeps 1 as "1": inferred columns turn integers into floats as soon as a row lacks them
-    frame = pd.DataFrame([_flatten(row) for row in flat_rows], dtype=object)
-    return frame.to_csv(index=False)
+    frame = pd.DataFrame(flat_rows, dtype=object)
+    columns = list(dict.fromkeys([*leading, *frame.columns]))
+    return frame.reindex(columns=columns).to_csv(index=False)
 
 
 def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested objects become a.b columns; lists left in a cell are JSON, booleans true/false as in JSON."""
     out: dict[str, Any] = {}
     for key, value in row.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
             out.update(_flatten(value, f"{name}."))
+        elif isinstance(value, list):
+            out[name] = json.dumps(value, ensure_ascii=False)
+        elif isinstance(value, bool):
+            out[name] = "true" if value else "false"
         else:
             out[name] = value
     return out
@@ -107,3 +115,14 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_writable(path: Path) -> None:
+    """Before any work: -o must name a file in a folder that exists or can be made."""
+    if path.is_dir():
+        raise UsageError(f"-o {path}: is a folder", fix="name a file, e.g. -o out.csv")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise UsageError(f"-o {path}: cannot create files under {parent}", fix="choose a writable folder")

@@ -117,7 +117,7 @@ def test_structured_output_field_follows_the_server(run_cli, pdf_factory, schema
         assert sent[field]["properties"]["due"] == {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]}
         (row,) = json.loads(result.out)
         assert row["invoice_number"] == "A-1" and row["total"] == 9.5 and row["due"] is None
-        assert row["_pages"] == {"total": [1]} and row["status"] == "ok"
+        assert row["_pages"] == {"total": [1]} and row["_status"] == "ok"
         assert f"structured output: {field}" in result.err
     finally:
         server.close()
@@ -137,7 +137,7 @@ def test_invalid_json_is_re_asked_with_the_errors(stub, run_cli, pdf_factory, sc
     third_prompt = stub.requests[2]["messages"][1]["content"][-1]["text"]
     assert "total: 'nine' is not valid" in third_prompt
     (row,) = json.loads(result.out)
-    assert row["status"] == "ok" and row["total"] == 9
+    assert row["_status"] == "ok" and row["total"] == 9
 
 
 def test_still_invalid_is_kept_as_partial(stub, run_cli, pdf_factory, schema_file):
@@ -146,7 +146,7 @@ def test_still_invalid_is_kept_as_partial(stub, run_cli, pdf_factory, schema_fil
     assert result.code == 0  # partial is not failed: the record is written with its errors
     assert len(stub.requests) == 2
     (row,) = json.loads(result.out)
-    assert row["status"] == "partial" and row["total"] == "nine"
+    assert row["_status"] == "partial" and row["total"] == "nine"
     assert any("nine" in e for e in row["_errors"])
     assert "partial:" in result.err
 
@@ -156,7 +156,7 @@ def test_required_field_not_in_document_is_null_not_reasked(stub, run_cli, pdf_f
     result = run_cli("extract", pdf_factory(pages=1), "--schema", schema_file, "--server", stub.url)
     assert len(stub.requests) == 1
     (row,) = json.loads(result.out)
-    assert row["status"] == "partial" and row["invoice_number"] is None
+    assert row["_status"] == "partial" and row["invoice_number"] is None
     assert any("does not state it" in e for e in row["_errors"])
 
 
@@ -233,3 +233,86 @@ def test_api_key_is_sent(monkeypatch, stub, pdf_factory):
     assert engine._client.headers["authorization"] == "Bearer sk-test"
     assert engine.base_url == stub.url
     engine.close()
+
+
+def test_retry_after_is_honoured(stub, run_cli, pdf_factory):
+    import time
+
+    stub.script += [
+        Scripted(status=429, body=error(429, "slow down"), headers={"Retry-After": "1"}),
+        Scripted(body=completion("ok\nPages: 1")),
+    ]
+    start = time.perf_counter()
+    result = run_cli("ask", pdf_factory(pages=1), "Q?", "--server", stub.url)
+    assert result.code == 0 and time.perf_counter() - start >= 1.0
+
+
+def test_newer_vllm_reasoning_field_and_empty_content(stub, run_cli, pdf_factory):
+    body = completion(None, reasoning="The total row says 9.00.")
+    body["choices"][0]["message"]["reasoning"] = body["choices"][0]["message"].pop("reasoning_content")
+    stub.script.append(Scripted(body=body))
+    result = run_cli("ask", pdf_factory(pages=1), "Q?", "--server", stub.url, "--show-reasoning", "--json")
+    out = json.loads(result.out)
+    assert out["reasoning"] == "The total row says 9.00."
+    assert out["status"] == "partial" and out["errors"][0]["code"] == "empty"
+    assert "reasoning-parser" in out["errors"][0]["message"]
+
+
+def test_api_key_goes_on_the_wire(monkeypatch, stub, run_cli, pdf_factory):
+    monkeypatch.setenv("DOCVL_API_KEY", "sk-test")
+    stub.script.append(Scripted(body=completion("ok\nPages: 1")))
+    assert run_cli("ask", pdf_factory(pages=1), "Q?", "--server", stub.url).code == 0
+    assert stub.headers[-1]["authorization"] == "Bearer sk-test"
+
+
+def test_extraction_schema_sent_to_the_server_allows_the_page_sidecar(stub, run_cli, pdf_factory, schema_file):
+    stub.script.append(Scripted(body=completion('{"invoice_number": "A-1", "total": 9, "_pages": {"total": [1]}}')))
+    run_cli("extract", pdf_factory(pages=1), "--schema", schema_file, "--server", stub.url)
+    sent = stub.requests[0]["structured_outputs"]["json"]
+    assert sent["properties"]["_pages"]["additionalProperties"] == {"type": "array", "items": {"type": "integer"}}
+
+
+def test_server_gone_mid_batch_keeps_finished_documents(stub, run_cli, pdf_factory, schema_file, tmp_path):
+    stub.close_after = 1
+    stub.script.append(Scripted(body=completion('{"invoice_number": "A-1", "total": 9}')))
+    out = tmp_path / "out.jsonl"
+    result = run_cli("extract", pdf_factory("a.pdf", pages=1), pdf_factory("b.pdf", pages=1), "--schema", schema_file,
+                     "--server", stub.url, "--concurrency", "1", "--http-retries", "2", "-o", out)  # fmt: skip
+    assert result.code == 1  # one document failed; not 3: the run had started and finished work is kept
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["_file"].rsplit("/", 1)[-1], r["_status"]) for r in rows] == [("a.pdf", "ok")]
+    assert "b.pdf" in result.err and "error:" in result.err
+
+
+def test_unknown_model_and_bad_key_are_engine_unavailable(stub, run_cli, pdf_factory):
+    wrong = run_cli("ask", pdf_factory(pages=1), "Q?", "--server", stub.url, "--model", "nvidia/other")
+    assert wrong.code == 3 and MODEL in wrong.err
+    stub.script.append(Scripted(status=401, body=error(401, "invalid api key")))
+    denied = run_cli("ask", pdf_factory(pages=1), "Q?", "--server", stub.url)
+    assert denied.code == 3 and "DOCVL_API_KEY" in denied.err
+
+
+@pytest.mark.parametrize("url", ["localhost:8000", "http://[::1"])
+def test_malformed_server_url_is_a_usage_error(run_cli, pdf_factory, url):
+    result = run_cli("ask", pdf_factory(pages=1), "Q?", "--server", url)
+    assert result.code == 2 and "--server" in result.err
+
+
+def test_non_json_constants_are_re_asked_and_missing_fields_are_null(stub, run_cli, pdf_factory, schema_file):
+    stub.script += [
+        Scripted(body=completion('{"invoice_number": "A-1", "total": NaN}')),
+        Scripted(body=completion('{"total": 5}')),  # invoice_number and due left out
+    ]
+    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema_file, "--server", stub.url)
+    assert "NaN" in stub.requests[1]["messages"][1]["content"][-1]["text"]
+    (row,) = json.loads(result.out)
+    assert row["total"] == 5 and row["invoice_number"] is None and row["due"] is None
+    assert row["_status"] == "partial"  # invoice_number is required
+
+
+def test_truncated_extraction_is_not_re_asked(stub, run_cli, pdf_factory, schema_file):
+    stub.default = lambda body: Scripted(body=completion('{"invoice_number": "A-', finish="length"))
+    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema_file, "--server", stub.url)
+    assert len(stub.requests) == 1
+    (row,) = json.loads(result.out)
+    assert row["_status"] == "partial" and any("max-output" in e or "cut off" in e for e in row["_errors"])

@@ -98,4 +98,4 @@ def test_extract_over_a_real_server_keeps_the_record(server, run_cli, pdf_factor
     # A random model never writes valid JSON: the record is kept as partial with the reply and the errors.
     assert result.code == 0, result.err
     (row,) = [json.loads(line) for line in out.read_text().splitlines()]
-    assert row["status"] == "partial" and row["_errors"] and "_raw_reply" in row
+    assert row["_status"] == "partial" and row["_errors"] and "_raw_reply" in row

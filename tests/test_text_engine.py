@@ -65,7 +65,7 @@ def test_extract_fills_fields_with_their_pages(tmp_path, run_cli):
     assert row["currency"] == "EUR"
     assert row["order_id"] is None and row["lines"] is None  # not in the document: null, not a guess
     assert row["_pages"]["amount"] == [1] and "order_id" not in row["_pages"]
-    assert row["status"] == "ok"
+    assert row["_status"] == "ok"
 
 
 def test_ask_quotes_passages_with_pages(corpus, run_cli):

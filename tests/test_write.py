@@ -32,14 +32,14 @@ RESULTS = [
 
 def test_json_and_jsonl():
     rows = json.loads(render_records(RESULTS, "json"))
-    assert rows[0]["file"] == "Rechnung März 2024 – Kopie (1).pdf" and rows[0]["_pages"] == {"total": [2]}
+    assert rows[0]["_file"] == "Rechnung März 2024 – Kopie (1).pdf" and rows[0]["_pages"] == {"total": [2]}
     lines = render_records(RESULTS, "jsonl").splitlines()
-    assert [json.loads(line)["file"] for line in lines] == ["Rechnung März 2024 – Kopie (1).pdf", "b.pdf"]
+    assert [json.loads(line)["_file"] for line in lines] == ["Rechnung März 2024 – Kopie (1).pdf", "b.pdf"]
 
 
 def test_csv_explodes_arrays_and_flattens_objects():
     rows = list(csv.DictReader(io.StringIO(render_records(RESULTS, "csv"))))
-    assert [r["file"] for r in rows] == ["Rechnung März 2024 – Kopie (1).pdf"] * 2 + ["b.pdf"]
+    assert [r["_file"] for r in rows] == ["Rechnung März 2024 – Kopie (1).pdf"] * 2 + ["b.pdf"]
     assert [r["lines.qty"] for r in rows[:2]] == ["1", "2"]
     assert rows[0]["seller.name"] == "ACME" and rows[0]["total"] == "9.5"
     assert json.loads(rows[0]["_pages"]) == {"total": [2]}
@@ -55,7 +55,7 @@ def test_errors_travel_with_the_record():
     partial = DocumentResult(path="p.pdf", task="extract", status="partial", data={"total": "nine"},
                              errors=[ErrorItem(code="invalid", message="total: 'nine' is not a number")])  # fmt: skip
     (row,) = json.loads(render_records([partial], "json"))
-    assert row["status"] == "partial" and row["_errors"] == ["total: 'nine' is not a number"]
+    assert row["_status"] == "partial" and row["_errors"] == ["total: 'nine' is not a number"]
 
 
 @pytest.mark.parametrize(("name", "fmt"), [("o.json", "json"), ("o.JSONL", "jsonl"), ("o.csv", "csv")])
@@ -80,7 +80,9 @@ def test_extract_cli_writes_csv_and_bad_schema_is_exit_2(tmp_path, run_cli, pdf_
     schema.write_text(json.dumps({"type": "object", "properties": {"invoice_number": {"type": "string"}}}))
     out = tmp_path / "out.csv"
     result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "-o", out)
-    assert result.code == 0 and out.exists() and "-> " in result.err
+    assert result.code == 0 and "-> " in result.err
+    (row,) = list(csv.DictReader(out.open()))
+    assert row["_status"] in ("ok", "partial") and "invoice_number" in row
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     assert run_cli("extract", pdf_factory(pages=1), "--schema", bad).code == 2
@@ -98,3 +100,28 @@ def test_pydantic_model_as_schema(tmp_path, run_cli, pdf_factory, monkeypatch):
     (row,) = json.loads(result.out)
     assert set(row) >= {"invoice_number", "total", "_pages"}
     assert run_cli("extract", pdf_factory(pages=1), "--schema", "mymodels:Nope").code == 2
+
+
+def test_csv_explodes_one_list_and_keeps_others_as_json():
+    result = _result("x.pdf", lines=[{"qty": 1}, {"qty": 2}, {"qty": 3}], pays=[{"amt": 5}], paid=True, tags=None)
+    rows = list(
+        csv.DictReader(io.StringIO(render_records([result], "csv", fields=["lines", "pays", "paid", "tags", "extra"])))
+    )
+    assert [r["lines.qty"] for r in rows] == ["1", "2", "3"]
+    assert {r["pays"] for r in rows} == {'[{"amt": 5}]'} and {r["paid"] for r in rows} == {"true"}
+    assert list(rows[0])[:2] == ["_file", "_status"] and "extra" in rows[0]  # schema fields are columns even if empty
+
+
+def test_reserved_field_names_are_refused(tmp_path, run_cli, pdf_factory):
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"_status": {"type": "string"}}}))
+    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema)
+    assert result.code == 2 and "_status" in result.err
+
+
+def test_output_that_is_a_folder_is_refused_before_work(tmp_path, run_cli, pdf_factory):
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"a": {"type": "string"}}}))
+    (tmp_path / "out.json").mkdir()
+    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "-o", tmp_path / "out.json")
+    assert result.code == 2 and "is a folder" in result.err

@@ -73,6 +73,8 @@ class StubServer:
     script: list[Scripted] = field(default_factory=list)
     default: Callable[[dict[str, Any]], Scripted] | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    close_after: int | None = None  # stop serving after this many completions (a server going away)
     in_flight: int = 0
     max_in_flight: int = 0
     url: str = ""
@@ -127,6 +129,9 @@ class StubServer:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with stub._lock:
                     stub.requests.append(body)
+                    stub.headers.append({k.lower(): v for k, v in self.headers.items()})
+                    if stub.close_after is not None and len(stub.requests) >= stub.close_after:
+                        threading.Thread(target=stub.close, daemon=True).start()
                     stub.in_flight += 1
                     stub.max_in_flight = max(stub.max_in_flight, stub.in_flight)
                     reply = (
@@ -149,5 +154,8 @@ class StubServer:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
         self._server.shutdown()
         self._server.server_close()

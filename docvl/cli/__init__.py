@@ -3,6 +3,7 @@ exit codes (design.md §3)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -59,4 +60,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         stderr().print("interrupted")
-        sys.exit(EXIT_INTERRUPTED)
+        sys.stdout.flush()
+        # Not sys.exit: that would wait for requests still in flight on worker threads to finish.
+        # Output files are written whole or not at all, so nothing is left half-written.
+        os._exit(EXIT_INTERRUPTED)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
+import threading
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -92,7 +95,15 @@ def ask_command(
         EngineOptions(server=server, model=model, timeout=timeout, retries=http_retries, concurrency=concurrency),
         err,
     )
-    options = AskOptions(question=question, think=think, password=password, dpi=dpi, renderer=renderer, workers=workers)
+    options = AskOptions(
+        question=question,
+        think=think,
+        password=password,
+        dpi=dpi,
+        renderer=renderer,
+        workers=workers,
+        pdf_lock=threading.Lock(),
+    )
     results: list[DocumentResult] = []
     try:
         stream = run_documents(
@@ -112,7 +123,10 @@ def ask_command(
         if not show_reasoning:  # the trace is kept out of results unless asked for
             for item in payload:
                 item["reasoning"] = None
-        out.out(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False), highlight=False)
+        # One file named on the command line gives one object; folders, globs or several files a list,
+        # whatever they turn out to hold, so a script's parsing does not depend on a folder's contents.
+        single = len(inputs) == 1 and Path(inputs[0]).is_file()
+        sys.stdout.write(json.dumps(payload[0] if single and payload else payload, indent=2, ensure_ascii=False) + "\n")
     raise typer.Exit(exit_code(results))
 
 

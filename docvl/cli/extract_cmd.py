@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from docvl.cli import options as opt
-from docvl.cli.console import stderr, stdout
+from docvl.cli.console import stderr
 from docvl.cli.run import exit_code, find_inputs, log_result, run_documents, start_engine
 from docvl.engines import EngineOptions
+from docvl.errors import EXIT_DOCUMENT_FAILED
 from docvl.results import DocumentResult
 from docvl.schema import load_schema
 from docvl.tasks.extract import ExtractOptions, extract_document
-from docvl.write import output_format, render_records, write_atomic
+from docvl.write import check_writable, output_format, render_records, write_atomic
 
 HELP = """Extract fields defined by a JSON Schema from each document: one validated record per document.
 
@@ -74,9 +78,11 @@ def extract_command(
     tokenizer: opt.Tokenizer = None,
     profile: opt.Profile = opt.DEFAULTS["profile"],
 ) -> None:
-    out, err = stdout(), stderr()
+    err = stderr()
     the_schema = load_schema(schema)
     kind = output_format(output, fmt)
+    if output is not None:
+        check_writable(output)
     render_records([], kind, csv_lines)  # checks --csv-lines before any work
     cfg = opt.planning(
         profile=profile,
@@ -102,7 +108,14 @@ def extract_command(
         err,
     )
     options = ExtractOptions(
-        schema=the_schema, retries=retries, think=think, password=password, dpi=dpi, renderer=renderer, workers=workers
+        schema=the_schema,
+        retries=retries,
+        think=think,
+        password=password,
+        dpi=dpi,
+        renderer=renderer,
+        workers=workers,
+        pdf_lock=threading.Lock(),
     )
     results: list[DocumentResult] = []
     try:
@@ -118,11 +131,17 @@ def extract_command(
         eng.close()
     # Failed documents are reported, not written: a row of nulls would read as "not in the document".
     written = [r for r in results if r.status != "failed"]
-    text = render_records(written, kind, csv_lines)
+    text = render_records(written, kind, csv_lines, fields=the_schema["properties"])
     if output is None:
-        out.out(text, end="", highlight=False)
+        sys.stdout.write(text)  # raw: a console would rewrap lines and expand tabs inside CSV cells
     else:
-        write_atomic(output, text)
+        try:
+            write_atomic(output, text)
+        except OSError as exc:
+            err.print(
+                f"[bold red]error[/]: cannot write {escape(str(output))}: {escape(str(exc))} — check the path and free space"
+            )
+            raise typer.Exit(EXIT_DOCUMENT_FAILED) from exc
     counts = {s: sum(r.status == s for r in results) for s in ("ok", "partial", "failed")}
     where = f" -> {output}" if output else ""
     err.print(

@@ -27,8 +27,12 @@ def run_documents(
         for path in files:
             yield task(path)
         return
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+    pool = ThreadPoolExecutor(max_workers=concurrency)
+    try:
         yield from pool.map(task, files)
+    finally:
+        # on Ctrl-C (or a run-ending error) queued documents are cancelled, not waited for
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def exit_code(results: list[DocumentResult]) -> int:

@@ -10,9 +10,11 @@ mean error under one grey level.
 from __future__ import annotations
 
 import base64
+import email.utils
 import os
 import random
 import re
+import threading
 import time
 from typing import Any
 
@@ -55,19 +57,27 @@ class OpenAIEngine:
                 f"--structured {options.structured!r} is not a mode",
                 fix=f"choose one of: {', '.join(STRUCTURED_MODES)}",
             )
+        if not re.match(r"^https?://[^/\s]+", base):
+            raise UsageError(f"--server {base!r} is not an http(s) URL", fix="e.g. --server http://localhost:8000/v1")
         self.base_url = _v1(base)
         self.options = options
         key = options.api_key or os.environ.get("DOCVL_API_KEY") or os.environ.get("OPENAI_API_KEY")
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        self._client = client or httpx.Client(
-            base_url=self.base_url,
-            headers=headers,
-            timeout=httpx.Timeout(options.timeout, connect=10.0),
-            limits=httpx.Limits(max_connections=max(4, options.concurrency * 2)),
-        )
-        self.model = options.model or self._first_model()
+        try:
+            self._client = client or httpx.Client(
+                base_url=self.base_url,
+                headers=headers,
+                timeout=httpx.Timeout(options.timeout, connect=10.0),
+                limits=httpx.Limits(max_connections=max(4, options.concurrency * 2)),
+            )
+        except httpx.InvalidURL as exc:
+            raise UsageError(
+                f"--server {base!r} is not a valid URL ({exc})", fix="e.g. --server http://localhost:8000/v1"
+            ) from exc
+        self.model = self._check_model(options.model)
         self.structured = self._structured_mode(options.structured)
-        self._rejected: set[str] = set()  # vendor fields this server turned down
+        self._rejected: set[str] = set()  # vendor fields this server turned down; shared by threads
+        self._lock = threading.Lock()
 
     # set-up ---------------------------------------------------------------------------------------
 
@@ -80,7 +90,8 @@ class OpenAIEngine:
                 fix=f"start it, e.g. `{DEFAULT_SERVE}`, or point --server / DOCVL_BASE_URL at a running one",
             ) from exc
 
-    def _first_model(self) -> str:
+    def _check_model(self, wanted: str | None) -> str:
+        """The model to ask: --model if the server serves it, else the first one it lists."""
         response = self._get("/models")
         if response.status_code in (401, 403):
             raise EngineUnavailable(
@@ -91,6 +102,13 @@ class OpenAIEngine:
             models = [m["id"] for m in response.json().get("data", [])]
         except (ValueError, KeyError, TypeError, AttributeError):
             models = []
+        if wanted:
+            if models and wanted not in models:
+                raise EngineUnavailable(
+                    f"the server at {self.base_url} does not serve --model {wanted!r}",
+                    fix=f"it serves: {', '.join(models[:5])}",
+                )
+            return wanted  # some hosted endpoints list nothing but serve what they are asked for
         if not models:
             raise EngineUnavailable(
                 f"the server at {self.base_url} lists no model at /v1/models (HTTP {response.status_code})",
@@ -155,19 +173,23 @@ class OpenAIEngine:
     def generate(self, prompt: Prompt, generation: Generation) -> Reply:
         body = self.payload(prompt, generation)
         start = time.perf_counter()
-        notes: list[str] = []
+        wanted = [f for f in VENDOR_FIELDS if f in body]
         while True:
-            for name in self._rejected:
+            with self._lock:
+                rejected = set(self._rejected)
+            for name in rejected:
                 body.pop(name, None)
             try:
                 data = self._post(body)
                 break
             except EngineRequestError as exc:
-                refused = [f for f in VENDOR_FIELDS if f in body and f in str(exc) and f not in self._rejected]
+                refused = [f for f in VENDOR_FIELDS if f in body and f in str(exc)]
                 if not refused:
                     raise
-                self._rejected.update(refused)
-                notes.extend(VENDOR_NOTES[f] for f in refused)
+                with self._lock:
+                    self._rejected.update(refused)
+        # said on every result it concerns, not only the first document's
+        notes = [VENDOR_NOTES[f] for f in wanted if f not in body]
         seconds = time.perf_counter() - start
         try:
             choice = data["choices"][0]
@@ -198,12 +220,14 @@ class OpenAIEngine:
             try:
                 response = self._client.post("/chat/completions", json=body)
             except httpx.ConnectError as exc:
-                raise EngineUnavailable(
-                    f"the server at {self.base_url} refused the connection",
-                    fix=f"start it, e.g. `{DEFAULT_SERVE}`",
-                ) from exc
+                # Down mid-batch (a restart, say): retried with backoff; if it stays down this document
+                # fails and the finished ones are still written.
+                last = f"the server at {self.base_url} refused the connection ({exc})"
+                self._sleep(attempt, None)
+                continue
             except httpx.TimeoutException as exc:
-                last = f"timed out after {self.options.timeout:g} s ({type(exc).__name__})"
+                limit = "10 s to connect" if isinstance(exc, httpx.ConnectTimeout) else f"{self.options.timeout:g} s"
+                last = f"timed out after {limit} ({type(exc).__name__})"
                 self._sleep(attempt, None)
                 continue
             except httpx.TransportError as exc:
@@ -218,6 +242,16 @@ class OpenAIEngine:
                     self._sleep(attempt, None)
                     continue
             last = f"HTTP {response.status_code}: {_error_text(response)}"
+            if response.status_code in (401, 403):
+                raise EngineUnavailable(
+                    f"the server at {self.base_url} refused the request ({last})",
+                    fix="set DOCVL_API_KEY (or OPENAI_API_KEY) to a valid key",
+                )
+            if response.status_code == 404:
+                raise EngineUnavailable(
+                    f"the server at {self.base_url} has no chat completions for model {self.model!r} ({last})",
+                    fix="check --server (it should end in /v1) and --model",
+                )
             if response.status_code not in RETRY_STATUS:
                 raise EngineRequestError(last)
             self._sleep(attempt, response.headers.get("retry-after"))
@@ -227,8 +261,9 @@ class OpenAIEngine:
         if attempt >= self.options.retries:
             return
         delay = min(30.0, self.options.backoff * 2**attempt) * (0.5 + random.random())
-        if retry_after and retry_after.replace(".", "", 1).isdigit():  # the seconds form; dates are rare
-            delay = max(delay, min(120.0, float(retry_after)))
+        wait = _retry_after_seconds(retry_after)
+        if wait is not None:
+            delay = max(delay, min(120.0, wait))
         time.sleep(delay)
 
     def close(self) -> None:
@@ -249,3 +284,16 @@ def _error_text(response: httpx.Response) -> str:
     except ValueError:
         pass
     return response.text[:300]
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After is seconds or an HTTP date."""
+    if not value:
+        return None
+    if value.strip().replace(".", "", 1).isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

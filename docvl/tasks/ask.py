@@ -50,6 +50,10 @@ def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning) -
                 f"the document needed {len(answers)} requests; the answers of those that cite pages are joined"
             )
         result.status = "ok"
+        if not (result.answer or "").strip():
+            result.status = "partial"
+            hint = " (the reply went to reasoning_content: check the server's --reasoning-parser)" if reasoning else ""
+            result.errors.append(ErrorItem(code="empty", message=f"the model returned an empty answer{hint}"))
         if truncated:
             result.status = "partial"
             result.errors.append(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,9 @@ class DocumentOptions:
     dpi: float = DEFAULT_DPI
     renderer: str = "pymupdf"
     workers: int = 1
+    # Held while a document is read or drawn: PDFium and MuPDF are not thread-safe, and documents run
+    # on threads when --concurrency > 1 (the engine calls are what runs in parallel).
+    pdf_lock: AbstractContextManager = field(default_factory=nullcontext, repr=False)
 
 
 class TaskRun:
@@ -39,9 +42,10 @@ class TaskRun:
         self._started = time.perf_counter()
 
     def load_and_plan(self, path: Path, user: str) -> tuple[Document, Plan]:
-        doc = load_document(
-            path, password=self.options.password, selection=self.planning.selection, dpi=self.options.dpi
-        )
+        with self.options.pdf_lock:
+            doc = load_document(
+                path, password=self.options.password, selection=self.planning.selection, dpi=self.options.dpi
+            )
         self.result.warnings.extend(w.message for w in doc.warnings)
         self.result.timings.load_s = time.perf_counter() - self._started
         plan = plan_pages(
@@ -56,14 +60,19 @@ class TaskRun:
         return doc, plan
 
     def windows(self, doc: Document, plan: Plan) -> Iterator[WindowInput]:
-        for window in window_inputs(
+        inputs = window_inputs(
             doc,
             plan,
             self.engine,
             tile_size=self.planning.profile.tile_size,
             renderer=self.options.renderer,
             workers=self.options.workers,
-        ):
+        )
+        while True:
+            with self.options.pdf_lock:  # drawn under the lock; the engine call runs without it
+                window = next(inputs, None)
+            if window is None:
+                return
             self.result.timings.render_s += window.seconds
             self.result.warnings.extend(window.warnings)
             yield window

@@ -16,7 +16,7 @@ from docvl.engines.base import Engine
 from docvl.parse import JsonReplyError, parse_json_object, split_reasoning, split_sidecar, validation_errors
 from docvl.prompt import extract_instructions, extract_prompt
 from docvl.results import DocumentResult, ErrorItem
-from docvl.schema import nullable
+from docvl.schema import nullable, with_page_sidecar
 from docvl.tasks.common import DocumentOptions, TaskRun
 from docvl.tasks.windows import WindowInput
 
@@ -59,7 +59,7 @@ def extract_document(path: Path, options: ExtractOptions, *, engine: Engine, pla
             if data is not None and data.get(name) is None
         ]
         truncated = any(a.truncated for a in per_window)
-        for message in remaining or missing:
+        for message in [*remaining, *missing]:
             result.errors.append(ErrorItem(code="invalid", message=message))
         if truncated:
             result.errors.append(
@@ -77,23 +77,30 @@ def extract_document(path: Path, options: ExtractOptions, *, engine: Engine, pla
 def _extract_window(run: TaskRun, window: WindowInput, retries: int, relaxed: dict[str, Any]) -> _Attempt:
     feedback: str | None = None
     attempt = _Attempt(None, {}, ["no reply"], False)
+    wire_schema = with_page_sidecar(relaxed)
     for _ in range(retries + 1):
         prompt = extract_prompt(run.system, relaxed, window.pages, window.texts, feedback)
-        reply = run.generate(prompt, window, json_schema=relaxed)
+        reply = run.generate(prompt, window, json_schema=wire_schema)
         text, _ = split_reasoning(reply.text)
         truncated = reply.finish_reason == "length"
         try:
             raw = parse_json_object(text)
         except JsonReplyError as exc:
-            attempt = _Attempt(attempt.data, attempt.pages, [str(exc)], truncated, raw=text)
+            # an earlier reply's data stays, and so do the reasons it was not valid
+            kept = [e for e in attempt.errors if e != "no reply"] if attempt.data is not None else []
+            attempt = _Attempt(attempt.data, attempt.pages, [*kept, str(exc)], truncated, raw=text)
             feedback = REASK.format(errors=f"- {exc}")
-            continue
-        data, pages = split_sidecar(raw, window.numbers)
-        errors = validation_errors(data, relaxed)
-        attempt = _Attempt(data, pages, errors, truncated)
-        if not errors:
-            break
-        feedback = REASK.format(errors="\n".join(f"- {e}" for e in errors[:20]))
+        else:
+            data, pages = split_sidecar(raw, window.numbers)
+            for name in relaxed.get("properties", {}):
+                data.setdefault(name, None)  # a field the model left out is "not found", and says so
+            errors = validation_errors(data, relaxed)
+            attempt = _Attempt(data, pages, errors, truncated)
+            if not errors:
+                break
+            feedback = REASK.format(errors="\n".join(f"- {e}" for e in errors[:20]))
+        if truncated:
+            break  # the same --max-output would cut the next reply too; reported as truncated
     return attempt
 
 
