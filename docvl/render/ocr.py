@@ -25,11 +25,11 @@ class OcrReader:
 
     def read(self, image: Image.Image) -> str:
         if self._engine is None:
-            logging.getLogger("RapidOCR").setLevel(logging.WARNING)  # it logs every model file at INFO
+            logging.getLogger("RapidOCR").setLevel(logging.ERROR)  # INFO for every model file, WARNING for blank pages
             from rapidocr import RapidOCR
 
             self._engine = RapidOCR()
-            logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+            logging.getLogger("RapidOCR").setLevel(logging.ERROR)
         import numpy as np
 
         result = self._engine(np.asarray(image.convert("RGB")))
