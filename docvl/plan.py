@@ -49,6 +49,7 @@ class PagePlan(BaseModel):
     label_tokens: int = Field(description="tokens of the page's text label")
     tokens: int
     window: int = Field(description="1-based number of the request (window) this page goes in")
+    score: float | None = Field(None, description="relevance to the question (BM25); None: no text to judge")
 
     def grid(self, tile_size: int) -> Grid:
         return Grid(self.cols, self.rows, self.thumbnail, tile_size)
@@ -64,6 +65,12 @@ class Window(BaseModel):
     tokens: int = Field(description="prompt + pages: what the request costs before the answer")
 
 
+class DroppedPage(BaseModel):
+    number: int
+    score: float | None
+    reason: str
+
+
 class Plan(BaseModel):
     profile: str
     token_counter: str
@@ -73,6 +80,7 @@ class Plan(BaseModel):
     page_budget: int = Field(description="context - max_output - prompt_tokens")
     pages: list[PagePlan]
     windows: list[Window]
+    dropped: list[DroppedPage] = Field(default_factory=list, description="pages left out, and why")
     notes: list[str] = Field(default_factory=list, description="why the plan is what it is, in words")
 
     @property
@@ -92,7 +100,12 @@ def plan_pages(
     system: str,
     user: str,
     settings: PlanSettings | None = None,
+    relevance: dict[int, float | None] | None = None,
 ) -> Plan:
+    """Plan a document. With ``relevance`` (page number -> score, see docvl.relevance) a document that
+    does not fit at full resolution keeps its most relevant pages instead: the best get the most
+    tiles, the next get min_tiles, pages with no text keep one tile, and the rest are dropped, each
+    with its reason. Without it, tiles are lowered evenly and the document split into windows."""
     settings = settings or PlanSettings()
     check_settings(settings, profile)
     if not pages:
@@ -113,44 +126,21 @@ def plan_pages(
             fix="raise --context or lower --max-output",
         )
     notes: list[str] = []
+    dropped: list[DroppedPage] = []
     everything = range(len(pages))
-    caps = [settings.max_tiles] * len(pages)  # per-page ceiling; below min_tiles only when a page must
-    single = _highest_fitting(everything, cost, settings.max_tiles, settings.min_tiles, budget)
-    if single is not None:
-        if single < settings.max_tiles:
-            notes.append(
-                f"max tiles lowered from {settings.max_tiles} to {single} so all {len(pages)} pages fit one request"
-            )
-        windows = [(list(everything), single)]
-    else:
-        floor = settings.min_tiles
-        # A page too big for a window even at min_tiles gets fewer tiles still (only with tiny contexts).
-        floors = [_highest_fitting([i], cost, floor, 1, budget) or 1 for i in everything]
-        caps = [f if f < floor else settings.max_tiles for f in floors]
-        groups = _split(everything, [cost(i, floors[i]) for i in everything], budget)
-        windows = []
-        for group in groups:
-            tiles = _highest_fitting(group, cost, settings.max_tiles, floor, budget)
-            windows.append((group, tiles if tiles is not None else min(floors[i] for i in group)))
-        if len(windows) > 1:
-            notes.append(
-                f"{len(pages)} pages do not fit one request even at {floor} max tiles: split into "
-                f"{len(windows)} consecutive windows, each under {budget:,} page tokens"
-            )
-        squeezed = [pages[i].number for i in everything if caps[i] < floor]
-        if squeezed:
-            notes.append(
-                f"the context is too small for page(s) {', '.join(map(str, squeezed[:10]))} at {floor} max tiles: "
-                f"they get fewer (raise --context or lower --max-output)"
-            )
+    windows: list[list[tuple[int, int]]] | None = None  # each window: (page index, max_tiles) in page order
+    fits_full = sum(cost(i, settings.max_tiles) for i in everything) <= budget
+    if relevance is not None and not fits_full:
+        windows = _select_relevant(pages, relevance, cost, budget, settings, notes, dropped)
+    if windows is None:
+        windows = _even_windows(pages, cost, budget, settings, notes)
 
     page_plans: list[PagePlan] = []
     window_plans: list[Window] = []
-    for w_index, (group, tiles) in enumerate(windows, start=1):
+    for w_index, members in enumerate(windows, start=1):
         w_tokens = 0
-        for i in group:
+        for i, t in members:
             p = pages[i]
-            t = min(tiles, caps[i])
             grid = profile.grid(p.width, p.height, t, settings.thumbnail)
             image_tokens = profile.image_tokens(grid)
             page_plans.append(
@@ -167,16 +157,19 @@ def plan_pages(
                     label_tokens=labels[i],
                     tokens=image_tokens + labels[i],
                     window=w_index,
+                    score=relevance.get(p.number) if relevance else None,
                 )
             )
             w_tokens += image_tokens + labels[i]
         window_plans.append(
             Window(
                 index=w_index,
-                first_page=pages[group[0]].number,
-                last_page=pages[group[-1]].number,
-                pages=len(group),
-                max_tiles=tiles,
+                first_page=pages[members[0][0]].number,
+                last_page=pages[members[-1][0]].number,
+                pages=len(members),
+                # what the server is told; each page is drawn at its own grid, which any max_tiles at
+                # least as large reproduces exactly (the drawn image has the grid's own shape)
+                max_tiles=max(t for _, t in members),
                 page_tokens=w_tokens,
                 tokens=w_tokens + prompt_tokens,
             )
@@ -190,8 +183,84 @@ def plan_pages(
         page_budget=budget,
         pages=page_plans,
         windows=window_plans,
+        dropped=dropped,
         notes=notes,
     )
+
+
+def _even_windows(pages, cost, budget: int, settings: PlanSettings, notes: list[str]) -> list[list[tuple[int, int]]]:
+    """Every page, tiles lowered alike down to min_tiles, then consecutive windows (module docstring)."""
+    everything = range(len(pages))
+    single = _highest_fitting(everything, cost, settings.max_tiles, settings.min_tiles, budget)
+    if single is not None:
+        if single < settings.max_tiles:
+            notes.append(
+                f"max tiles lowered from {settings.max_tiles} to {single} so all {len(pages)} pages fit one request"
+            )
+        return [[(i, single) for i in everything]]
+    floor = settings.min_tiles
+    # A page too big for a window even at min_tiles gets fewer tiles still (only with tiny contexts).
+    floors = [_highest_fitting([i], cost, floor, 1, budget) or 1 for i in everything]
+    caps = [f if f < floor else settings.max_tiles for f in floors]
+    windows = []
+    for group in _split(everything, [cost(i, floors[i]) for i in everything], budget):
+        tiles = _highest_fitting(group, cost, settings.max_tiles, floor, budget)
+        tiles = tiles if tiles is not None else min(floors[i] for i in group)
+        windows.append([(i, min(tiles, caps[i])) for i in group])
+    if len(windows) > 1:
+        notes.append(
+            f"{len(pages)} pages do not fit one request even at {floor} max tiles: split into "
+            f"{len(windows)} consecutive windows, each under {budget:,} page tokens"
+        )
+    squeezed = [pages[i].number for i in everything if caps[i] < floor]
+    if squeezed:
+        notes.append(
+            f"the context is too small for page(s) {', '.join(map(str, squeezed[:10]))} at {floor} max tiles: "
+            f"they get fewer (raise --context or lower --max-output)"
+        )
+    return windows
+
+
+def _select_relevant(
+    pages, relevance: dict[int, float | None], cost, budget: int, settings: PlanSettings, notes: list[str], dropped
+) -> list[list[tuple[int, int]]] | None:
+    """One request holding the pages that matter: pages with no text at one tile (never dropped unseen),
+    the best-matching pages at min_tiles as far as the budget goes, then raised to max_tiles in order of
+    score. None when there is nothing to rank by, or the textless pages alone overflow: then the even
+    plan applies."""
+    scores = [relevance.get(p.number) for p in pages]
+    unknown = [i for i, s in enumerate(scores) if s is None]
+    ranked = sorted((i for i, s in enumerate(scores) if s), key=lambda i: (-scores[i], i))
+    if not ranked:
+        notes.append("no page's text matches the question's words: planned without relevance")
+        return None
+    chosen = {i: 1 for i in unknown}
+    used = sum(cost(i, 1) for i in unknown)
+    if used > budget:
+        return None
+    floor = settings.min_tiles
+    for i in ranked:
+        if used + cost(i, floor) <= budget:
+            chosen[i] = floor
+            used += cost(i, floor)
+    for i in ranked:  # the most relevant first get the full resolution
+        if i in chosen and used + cost(i, settings.max_tiles) - cost(i, chosen[i]) <= budget:
+            used += cost(i, settings.max_tiles) - cost(i, chosen[i])
+            chosen[i] = settings.max_tiles
+    kept = sorted(chosen)
+    rank_of = {i: r for r, i in enumerate(ranked, start=1)}
+    for i, s in enumerate(scores):
+        if i not in chosen:
+            reason = "no word of the question on the page" if not s else f"ranked {rank_of[i]}: past the budget"
+            dropped.append(DroppedPage(number=pages[i].number, score=s, reason=reason))
+    full = sum(1 for i in kept if chosen[i] == settings.max_tiles and scores[i])
+    notes.append(
+        f"the whole document does not fit at {settings.max_tiles} max tiles: kept the {len(kept) - len(unknown)} "
+        f"pages that best match the question ({full} at {settings.max_tiles} max tiles, the rest at {floor})"
+        + (f", {len(unknown)} page(s) with no text at 1 tile" if unknown else "")
+        + f"; dropped {len(dropped)}"
+    )
+    return [[(i, chosen[i]) for i in kept]]
 
 
 def check_settings(settings: PlanSettings, profile: ModelProfile) -> None:

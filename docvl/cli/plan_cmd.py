@@ -16,6 +16,7 @@ from docvl.cli.run import find_inputs
 from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, InputError
 from docvl.load import Document, load_document
 from docvl.plan import Plan, plan_pages
+from docvl.relevance import document_relevance
 
 MAX_WINDOW_LINES = 8
 
@@ -81,8 +82,15 @@ def plan_command(
     for path in sources.files:
         try:
             doc = load_document(path, password=password, selection=cfg.selection, dpi=dpi)
+            relevance = document_relevance(doc, question) if question.strip() else None
             plan = plan_pages(
-                doc.pages, profile=cfg.profile, counter=cfg.counter, system=system, user=question, settings=cfg.settings
+                doc.pages,
+                profile=cfg.profile,
+                counter=cfg.counter,
+                system=system,
+                user=question,
+                settings=cfg.settings,
+                relevance=relevance,
             )
         except InputError as exc:
             failed += 1
@@ -119,14 +127,18 @@ def _print_plan(out, doc: Document, plan: Plan) -> None:
         show_edge=False,
         pad_edge=False,
     )
-    for name, justify in (
+    scored = any(p.score is not None for p in plan.pages) or bool(plan.dropped)
+    columns = [
         ("Pages", "right"),
         (f"Size ({unit})", "right"),
         ("Grid", "left"),
         ("Tiles", "right"),
         ("Tokens/page", "right"),
         ("Window", "right"),
-    ):
+    ]
+    if scored:
+        columns.append(("Score", "right"))
+    for name, justify in columns:
         table.add_column(name, justify=justify)
     by_number = {p.number: p for p in doc.pages}
 
@@ -138,20 +150,31 @@ def _print_plan(out, doc: Document, plan: Plan) -> None:
 
     # Consecutive pages that look the same share one row, so a 1,500-page plan stays readable.
     def key(p):
-        return (size_of(p.number), p.cols, p.rows, p.thumbnail, p.tiles, p.tokens, p.window)
+        return (size_of(p.number), p.cols, p.rows, p.thumbnail, p.tiles, p.tokens, p.window, p.score)
 
-    for (size, cols, rows, thumb, tiles, tokens, window), run in groupby(plan.pages, key=key):
+    for (size, cols, rows, thumb, tiles, tokens, window, score), run in groupby(plan.pages, key=key):
         run = list(run)
         first, last = run[0].number, run[-1].number
-        table.add_row(
+        row = [
             str(first) if first == last else f"{first}-{last}",
             size,
             f"{cols}x{rows}" + (" +thumb" if thumb else ""),
             str(tiles),
             f"{tokens:,}",
             str(window),
-        )
+        ]
+        if scored:
+            row.append("no text" if score is None else f"{score:.2f}")
+        table.add_row(*row)
     out.print(table)
+    if plan.dropped:
+        by_reason: dict[str, list[int]] = {}
+        for d in plan.dropped:
+            by_reason.setdefault(
+                "no word of the question" if d.reason.startswith("no word") else "past the budget", []
+            ).append(d.number)
+        parts = [f"{len(nums)} {why} (pages {_span(nums)})" for why, nums in by_reason.items()]
+        out.print(f"  dropped {len(plan.dropped)} page(s): " + "; ".join(parts))
     s = plan.settings
     out.print(
         f"  budget: context {s.context:,} - answer {s.max_output:,} - prompt {plan.prompt_tokens:,} "
@@ -172,3 +195,8 @@ def _print_plan(out, doc: Document, plan: Plan) -> None:
     for note in plan.notes:
         out.print(f"  note: {note}")
     out.print()
+
+
+def _span(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:15]))
+    return shown + (f" and {len(numbers) - 15} more" if len(numbers) > 15 else "")

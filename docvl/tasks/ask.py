@@ -22,7 +22,9 @@ def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning) -
     result = DocumentResult(path=str(path), task="ask", status="failed", question=options.question, engine=engine.name)
     run = TaskRun(result, options, engine, planning)
     with run.guarded():
-        doc, plan = run.load_and_plan(path, f"Question: {options.question}\n\n{ASK_INSTRUCTIONS}")
+        doc, plan = run.load_and_plan(
+            path, f"Question: {options.question}\n\n{ASK_INSTRUCTIONS}", query=options.question
+        )
         answers: list[tuple[str, list[int]]] = []
         reasoning: list[str] = []
         truncated = False

@@ -15,6 +15,7 @@ from docvl.errors import EngineUnavailable, InputError
 from docvl.load import DEFAULT_DPI, Document, load_document
 from docvl.plan import Plan, plan_pages
 from docvl.prompt import Prompt
+from docvl.relevance import document_relevance
 from docvl.results import DocumentResult, ErrorItem
 from docvl.tasks.windows import WindowInput, window_inputs
 
@@ -41,11 +42,13 @@ class TaskRun:
         self.sampling = chat.think_sampling if options.think else chat.no_think_sampling
         self._started = time.perf_counter()
 
-    def load_and_plan(self, path: Path, user: str) -> tuple[Document, Plan]:
+    def load_and_plan(self, path: Path, user: str, query: str | None = None) -> tuple[Document, Plan]:
+        """``query``: what pages are ranked against when the document does not fit at full resolution."""
         with self.options.pdf_lock:
             doc = load_document(
                 path, password=self.options.password, selection=self.planning.selection, dpi=self.options.dpi
             )
+            relevance = document_relevance(doc, query) if query else None
         self.result.warnings.extend(w.message for w in doc.warnings)
         self.result.timings.load_s = time.perf_counter() - self._started
         plan = plan_pages(
@@ -55,6 +58,7 @@ class TaskRun:
             system=self.system,
             user=user,
             settings=self.planning.settings,
+            relevance=relevance,
         )
         self.result.plan = plan
         return doc, plan

@@ -15,6 +15,7 @@ from typing import Any
 from docvl.engines.base import Engine
 from docvl.parse import JsonReplyError, parse_json_object, split_reasoning, split_sidecar, validation_errors
 from docvl.prompt import extract_instructions, extract_prompt
+from docvl.relevance import schema_query
 from docvl.results import DocumentResult, ErrorItem
 from docvl.schema import nullable, with_page_sidecar
 from docvl.tasks.common import DocumentOptions, TaskRun
@@ -47,7 +48,7 @@ def extract_document(path: Path, options: ExtractOptions, *, engine: Engine, pla
     run = TaskRun(result, options, engine, planning)
     relaxed = nullable(options.schema)
     with run.guarded():
-        doc, plan = run.load_and_plan(path, extract_instructions(relaxed))
+        doc, plan = run.load_and_plan(path, extract_instructions(relaxed), query=schema_query(options.schema))
         per_window = [_extract_window(run, window, options.retries, relaxed) for window in run.windows(doc, plan)]
         data, pages, conflicts = _merge(per_window, list(options.schema.get("properties", {})))
         result.data, result.field_pages = data, pages

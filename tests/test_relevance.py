@@ -1,0 +1,95 @@
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from docvl.load.document import PageInfo
+from docvl.plan import PlanSettings, plan_pages
+from docvl.profiles import get_profile
+from docvl.relevance import rank_pages, schema_query
+from docvl.tokens import EstimateCounter
+
+PROFILE = get_profile()
+COUNTER = EstimateCounter(PROFILE.chat.template_overhead_tokens)
+
+
+def test_rank_pages():
+    scores = rank_pages(
+        {1: "the cat sat on the mat", 2: "invoice total due 300 EUR", 3: "", 4: "agreement total"},
+        "What is the total due?",
+    )
+    assert scores[3] is None  # no text: unknown, not irrelevant
+    assert scores[2] > scores[4] > 0 and scores[1] == 0
+
+
+def test_schema_query_uses_names_and_descriptions():
+    q = schema_query({"properties": {"invoice_number": {"description": "Number as printed"}, "date_due": {}}})
+    assert "invoice number" in q and "Number as printed" in q and "date due" in q
+
+
+def _plan(scores, n=60, context=49_152):
+    pages = [PageInfo(number=i + 1, width=1700, height=2200) for i in range(n)]
+    return plan_pages(
+        pages,
+        profile=PROFILE,
+        counter=COUNTER,
+        system="",
+        user="q",
+        settings=PlanSettings(context=context),
+        relevance=scores,
+    )
+
+
+def test_relevant_pages_kept_best_at_full_resolution():
+    scores = {i: 0.0 for i in range(1, 61)}
+    scores.update({44: 9.0, 7: 5.0, 30: 1.0, 12: None})
+    plan = _plan(scores)
+    kept = {p.number: p for p in plan.pages}
+    assert len(plan.windows) == 1 and plan.windows[0].page_tokens <= plan.page_budget
+    assert kept[44].tiles == 13 and kept[7].tiles == 13 and 30 in kept  # Letter at 12 max tiles: 3x4 + thumbnail
+    assert kept[12].tiles == 1  # no text to judge: kept, at one tile
+    assert [p.number for p in plan.pages] == sorted(kept)  # read in document order
+    assert {d.number for d in plan.dropped} == set(range(1, 61)) - set(kept)
+    assert all(d.reason == "no word of the question on the page" for d in plan.dropped)
+
+
+def test_nothing_matches_falls_back_to_the_even_plan():
+    plan = _plan({i: 0.0 for i in range(1, 61)})
+    assert len(plan.windows) > 1 and not plan.dropped
+    assert any("planned without relevance" in n for n in plan.notes)
+
+
+def test_document_that_fits_keeps_every_page():
+    plan = _plan({1: 5.0, 2: 0.0, 3: 0.0}, n=3)
+    assert [p.number for p in plan.pages] == [1, 2, 3] and all(p.tiles == 13 for p in plan.pages)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.floats(0, 10, allow_nan=False)), min_size=1, max_size=90),
+    st.integers(8_000, 131_072),
+)
+def test_relevance_plan_invariants(raw_scores, context):
+    scores = {i + 1: s for i, s in enumerate(raw_scores)}
+    plan = _plan(scores, n=len(raw_scores), context=context)
+    kept = [p.number for p in plan.pages]
+    assert kept == sorted(kept)
+    assert sorted(kept + [d.number for d in plan.dropped]) == list(range(1, len(raw_scores) + 1))
+    for w in plan.windows:
+        assert w.page_tokens <= plan.page_budget
+    if plan.dropped:
+        unknown = [n for n, s in scores.items() if s is None]
+        assert set(unknown) <= set(kept)  # pages with no text are never dropped unseen
+        best = max((s for s in scores.values() if s), default=None)
+        if best is not None:
+            assert any(scores[n] == best for n in kept)  # the best page is always kept
+
+
+def test_plan_cli_shows_scores_and_drops(corpus, run_cli):
+    path = corpus / "longdoc" / "nordavik_annual_report_2023.pdf"
+    question = "What was the group's total revenue in 2023, in NOK million?"
+    table = run_cli("plan", path, "-q", question)
+    assert "Score" in table.out and "dropped" in table.out and "best match the question" in table.out
+    plan = json.loads(run_cli("plan", path, "-q", question, "--json").out)["documents"][0]["plan"]
+    assert 44 in {p["number"] for p in plan["pages"]}  # the page with the answer (qa.json)
+    assert len(plan["windows"]) == 1 and plan["dropped"]
