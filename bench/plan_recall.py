@@ -3,7 +3,7 @@
     python bench/plan_recall.py
 
 For every question of shared/corpus/longdoc/*.qa.json, plan the document with the question (docvl's
-relevance-aware planner) and count the answer pages kept at >= 6 max tiles. The baseline, measured in
+relevance-aware planner) and count the answer pages kept at >= 6 max tiles or as text. The baseline, measured in
 the same run, is the naive plan: the first pages in order at 12 tiles until the budget is full.
 Also printed: mean tokens used per request. Scanned documents have no text layer, so without OCR
 their pages are "unknown" to the ranking (kept at one tile), which the figures show.
@@ -11,6 +11,7 @@ their pages are "unknown" to the ranking (kept at one tile), which the figures s
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -19,9 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _docs import corpus
 
 from docvl.load import load_document
-from docvl.plan import PlanSettings, plan_pages
+from docvl.pages import PageSelection
+from docvl.plan import PlanSettings
+from docvl.planning import Planning, page_contents, plan_document
 from docvl.profiles import get_profile
-from docvl.relevance import document_relevance
 from docvl.tokens import EstimateCounter
 
 PROFILE = get_profile()
@@ -41,18 +43,23 @@ def naive(doc, budget: int) -> tuple[set[int], int]:
 
 
 def main() -> None:
-    settings = PlanSettings()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--page-mode", default="auto", choices=["auto", "image", "text", "both"])
+    args = parser.parse_args()
+    planning = Planning(PROFILE, PageSelection.all(), PlanSettings(page_mode=args.page_mode), COUNTER)
+    print(f"--page-mode {args.page_mode}, context {planning.settings.context:,}, token estimate")
     rows = []
     for qa_path in sorted((corpus() / "longdoc").glob("*.qa.json")):
         pdf = qa_path.with_name(qa_path.name.replace(".qa.json", ".pdf"))
         doc = load_document(pdf)
+        contents = page_contents(doc)
         hits = base_hits = gold_total = 0
         tokens = base_tokens = 0
         items = json.loads(qa_path.read_text())
         for item in items:
-            plan = plan_pages(doc.pages, profile=PROFILE, counter=COUNTER, system="/no_think", user=item["question"],
-                              settings=settings, relevance=document_relevance(doc, item["question"]))  # fmt: skip
-            legible = {p.number for p in plan.pages if p.max_tiles >= LEGIBLE}
+            q = item["question"]
+            plan = plan_document(doc, contents, planning, system="/no_think", user=q, query=q)
+            legible = {p.number for p in plan.pages if p.max_tiles >= LEGIBLE or p.mode != "image"}
             gold = set(item["pages"])
             hits += len(gold & legible)
             gold_total += len(gold)

@@ -1,29 +1,45 @@
-"""Plan stage: decide how many tiles each page gets and which pages share a request, within the context.
+"""Plan stage: decide how each page goes (image, text or both), how many tiles it gets, which pages are
+left out and which share a request, within the context.
 
-Budget for pages = context - tokens reserved for the answer - prompt tokens. Each page costs its
-image tokens (profile arithmetic) plus its text label ("Page 7:"). The levers, in order:
+Budget for pages = context - tokens reserved for the answer - prompt tokens. A page costs its label
+("Page 7:") plus its image tokens (profile arithmetic) and/or its text-layer tokens.
 
-1. keep every page at the requested ``max_tiles``;
-2. lower ``max_tiles`` for all pages alike, down to ``min_tiles`` (the lowest that keeps small print
-   legible), until the document fits one request;
-3. split into consecutive windows, as few as fit at ``min_tiles``, balanced in cost; then give each
-   window back the highest ``max_tiles`` that still fits it.
-
-Relevance ranking and text-for-image substitution build on this (a later stage of the planner).
+- ``--page-mode auto`` (default) sends a born-digital page whose content is all text as its text layer,
+  far cheaper than its image; a page with raster images, vector graphics (ruled tables, charts) or no
+  text layer goes as an image. ``image``, ``text`` and ``both`` force one way (a page with no text is
+  always an image).
+- A document that fits at ``max_tiles`` goes whole, in one request.
+- Otherwise (``--strategy``):
+  - ``auto``: with a question (or a schema) whose words occur in the pages, keep the pages that match
+    it best, in one request: the best at ``max_tiles``, the next at ``min_tiles``, pages with no text
+    at one tile (never dropped unseen); the rest are dropped, each with its reason. When nothing
+    matches, as ``map-reduce``.
+  - ``map-reduce``: every page kept. Lower ``max_tiles`` for all pages alike, down to ``min_tiles``,
+    until they fit one request; else split into consecutive windows, as few as fit at ``min_tiles``,
+    balanced in cost, each given back the highest ``max_tiles`` that still fits it. The task runs per
+    window and then combines (ask: a final reduce call; extract: a field-by-field merge).
+  - ``single``: one request whatever it costs in pages: the best-matching pages as in ``auto``, or
+    without a match the first pages that fit at ``min_tiles``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from docvl.errors import UsageError
 from docvl.load.document import PageInfo
 from docvl.profiles.base import Grid, ModelProfile
+from docvl.render.textlayer import PageContent
 from docvl.tokens import TokenCounter
 
 PAGE_LABEL = "Page {number}:\n"
+PAGE_MODES = ("auto", "image", "text", "both")
+STRATEGIES = ("auto", "single", "map-reduce")
+# A page's text travels as a content part of its own; servers join parts with a separator token.
+TEXT_PART_OVERHEAD = 1
 DEFAULT_MAX_OUTPUT = 1024
 DEFAULT_MIN_TILES = 6
 
@@ -34,18 +50,23 @@ class PlanSettings(BaseModel):
     max_tiles: int = Field(12, description="most tiles per page (thumbnail not counted)")
     min_tiles: int = Field(DEFAULT_MIN_TILES, description="lowest max_tiles before the document is split")
     thumbnail: bool = Field(True, description="add the whole-page thumbnail tile when a page has several tiles")
+    page_mode: Literal["auto", "image", "text", "both"] = Field("auto", description="how pages go (module docstring)")
+    strategy: Literal["auto", "single", "map-reduce"] = Field("auto", description="when a document does not fit")
 
 
 class PagePlan(BaseModel):
     number: int = Field(description="1-based page number in the source")
     width: int = Field(description="nominal width in px the grid was chosen from")
     height: int
-    max_tiles: int = Field(description="the max_tiles this page was planned with")
+    mode: Literal["image", "text", "both"] = Field("image", description="what is sent: the image, the text layer, both")
+    mode_reason: str = Field("", description="why the page goes that way")
+    max_tiles: int = Field(description="the max_tiles this page was planned with (0: sent as text only)")
     cols: int
     rows: int
     thumbnail: bool
     tiles: int = Field(description="tiles sent, thumbnail included")
     image_tokens: int = Field(description="image tokens, <img>/</img> included")
+    text_tokens: int = Field(0, description="tokens of the page's text layer, when it is sent")
     label_tokens: int = Field(description="tokens of the page's text label")
     tokens: int
     window: int = Field(description="1-based number of the request (window) this page goes in")
@@ -100,12 +121,12 @@ def plan_pages(
     system: str,
     user: str,
     settings: PlanSettings | None = None,
-    relevance: dict[int, float | None] | None = None,
+    relevance: Mapping[int, float | None] | None = None,
+    contents: Mapping[int, PageContent] | None = None,
 ) -> Plan:
-    """Plan a document. With ``relevance`` (page number -> score, see docvl.relevance) a document that
-    does not fit at full resolution keeps its most relevant pages instead: the best get the most
-    tiles, the next get min_tiles, pages with no text keep one tile, and the rest are dropped, each
-    with its reason. Without it, tiles are lowered evenly and the document split into windows."""
+    """Plan a document (module docstring). ``relevance``: page number -> score (docvl.relevance), None
+    for a page with no text to judge. ``contents``: page number -> text layer (render.textlayer); pages
+    without one go as images."""
     settings = settings or PlanSettings()
     check_settings(settings, profile)
     if not pages:
@@ -113,10 +134,18 @@ def plan_pages(
     prompt_tokens = counter.count_chat(system, user)
     budget = settings.context - settings.max_output - prompt_tokens
     labels = [counter.count(PAGE_LABEL.format(number=p.number)) for p in pages]
+    modes = [_page_mode(settings.page_mode, (contents or {}).get(p.number)) for p in pages]
+    texts = [
+        counter.count(contents[p.number].text) + TEXT_PART_OVERHEAD if mode != "image" else 0
+        for p, (mode, _) in zip(pages, modes, strict=True)
+    ]
+
+    def grid(i: int, max_tiles: int) -> Grid:
+        return profile.grid(pages[i].width, pages[i].height, max_tiles, settings.thumbnail)
 
     def cost(i: int, max_tiles: int) -> int:
-        p = pages[i]
-        return profile.image_tokens(profile.grid(p.width, p.height, max_tiles, settings.thumbnail)) + labels[i]
+        image = profile.image_tokens(grid(i, max_tiles)) if modes[i][0] != "text" else 0
+        return labels[i] + texts[i] + image
 
     cheapest = max(cost(i, 1) for i in range(len(pages)))
     if budget < cheapest:
@@ -128,10 +157,17 @@ def plan_pages(
     notes: list[str] = []
     dropped: list[DroppedPage] = []
     everything = range(len(pages))
+    as_text = sum(1 for mode, _ in modes if mode == "text")
+    if as_text:
+        notes.append(f"{as_text} of {len(pages)} pages go as their text layer (--page-mode {settings.page_mode})")
     windows: list[list[tuple[int, int]]] | None = None  # each window: (page index, max_tiles) in page order
-    fits_full = sum(cost(i, settings.max_tiles) for i in everything) <= budget
-    if relevance is not None and not fits_full:
-        windows = _select_relevant(pages, relevance, cost, budget, settings, notes, dropped)
+    if sum(cost(i, settings.max_tiles) for i in everything) <= budget:
+        windows = [[(i, settings.max_tiles) for i in everything]]
+    elif settings.strategy != "map-reduce":
+        if relevance is not None:
+            windows = _select_relevant(pages, relevance, cost, budget, settings, notes, dropped)
+        if windows is None and settings.strategy == "single":
+            windows = _first_pages(pages, cost, budget, settings, notes, dropped)
     if windows is None:
         windows = _even_windows(pages, cost, budget, settings, notes)
 
@@ -141,26 +177,30 @@ def plan_pages(
         w_tokens = 0
         for i, t in members:
             p = pages[i]
-            grid = profile.grid(p.width, p.height, t, settings.thumbnail)
-            image_tokens = profile.image_tokens(grid)
+            mode, why = modes[i]
+            g = grid(i, t) if mode != "text" else Grid(0, 0, False, profile.tile_size)
+            image_tokens = profile.image_tokens(g) if mode != "text" else 0
             page_plans.append(
                 PagePlan(
                     number=p.number,
                     width=p.width,
                     height=p.height,
-                    max_tiles=t,
-                    cols=grid.cols,
-                    rows=grid.rows,
-                    thumbnail=grid.thumbnail,
-                    tiles=grid.tiles,
+                    mode=mode,
+                    mode_reason=why,
+                    max_tiles=t if mode != "text" else 0,
+                    cols=g.cols,
+                    rows=g.rows,
+                    thumbnail=g.thumbnail,
+                    tiles=g.tiles if mode != "text" else 0,
                     image_tokens=image_tokens,
+                    text_tokens=texts[i],
                     label_tokens=labels[i],
-                    tokens=image_tokens + labels[i],
+                    tokens=cost(i, t),
                     window=w_index,
                     score=relevance.get(p.number) if relevance else None,
                 )
             )
-            w_tokens += image_tokens + labels[i]
+            w_tokens += cost(i, t)
         window_plans.append(
             Window(
                 index=w_index,
@@ -169,7 +209,7 @@ def plan_pages(
                 pages=len(members),
                 # what the server is told; each page is drawn at its own grid, which any max_tiles at
                 # least as large reproduces exactly (the drawn image has the grid's own shape)
-                max_tiles=max(t for _, t in members),
+                max_tiles=max((t for i, t in members if modes[i][0] != "text"), default=settings.max_tiles),
                 page_tokens=w_tokens,
                 tokens=w_tokens + prompt_tokens,
             )
@@ -186,6 +226,16 @@ def plan_pages(
         dropped=dropped,
         notes=notes,
     )
+
+
+def _page_mode(setting: str, content: PageContent | None) -> tuple[Literal["image", "text", "both"], str]:
+    if content is None or not content.text.strip():
+        return "image", "no text layer"
+    if setting == "image":
+        return "image", "--page-mode image"
+    if setting in ("text", "both"):
+        return setting, f"--page-mode {setting}"
+    return ("text" if content.text_only else "image"), content.why
 
 
 def _even_windows(pages, cost, budget: int, settings: PlanSettings, notes: list[str]) -> list[list[tuple[int, int]]]:
@@ -221,22 +271,44 @@ def _even_windows(pages, cost, budget: int, settings: PlanSettings, notes: list[
     return windows
 
 
+def _first_pages(
+    pages, cost, budget: int, settings: PlanSettings, notes: list[str], dropped: list[DroppedPage]
+) -> list[list[tuple[int, int]]]:
+    """--strategy single with nothing to rank by: the first pages that fit one request at min_tiles."""
+    floor = settings.min_tiles
+    kept: list[int] = []
+    used = 0
+    for i in range(len(pages)):
+        if kept and used + cost(i, floor) > budget:
+            break
+        kept.append(i)  # the first page always: below min_tiles if the context is that small
+        used += cost(i, floor)
+    tiles = _highest_fitting(kept, cost, settings.max_tiles, 1, budget) or 1
+    for i in range(len(kept), len(pages)):
+        dropped.append(DroppedPage(number=pages[i].number, score=None, reason="past the budget of one request"))
+    notes.append(
+        f"--strategy single: the first {len(kept)} pages fit one request at {tiles} max tiles; "
+        f"dropped the other {len(dropped)} (a question whose words occur in the pages picks them by relevance)"
+    )
+    return [[(i, tiles) for i in kept]]
+
+
 def _select_relevant(
-    pages, relevance: dict[int, float | None], cost, budget: int, settings: PlanSettings, notes: list[str], dropped
+    pages, relevance: Mapping[int, float | None], cost, budget: int, settings: PlanSettings, notes: list[str], dropped
 ) -> list[list[tuple[int, int]]] | None:
     """One request holding the pages that matter: pages with no text at one tile (never dropped unseen),
     the best-matching pages at min_tiles as far as the budget goes, then raised to max_tiles in order of
-    score. None when there is nothing to rank by, or the textless pages alone overflow: then the even
-    plan applies."""
+    score. None when there is nothing to rank by, or the textless pages alone overflow."""
     scores = [relevance.get(p.number) for p in pages]
     unknown = [i for i, s in enumerate(scores) if s is None]
     ranked = sorted((i for i, s in enumerate(scores) if s), key=lambda i: (-scores[i], i))
     if not ranked:
-        notes.append("no page's text matches the question's words: planned without relevance")
+        notes.append("no page's text matches the question's words: pages are not ranked")
         return None
     chosen = {i: 1 for i in unknown}
     used = sum(cost(i, 1) for i in unknown)
     if used > budget:
+        notes.append(f"the {len(unknown)} pages with no text overflow one request even at 1 tile: pages are not ranked")
         return None
     floor = settings.min_tiles
     for i in ranked:
@@ -256,9 +328,8 @@ def _select_relevant(
     full = sum(1 for i in kept if chosen[i] == settings.max_tiles and scores[i])
     notes.append(
         f"the whole document does not fit at {settings.max_tiles} max tiles: kept the {len(kept) - len(unknown)} "
-        f"pages that best match the question ({full} at {settings.max_tiles} max tiles, the rest at {floor})"
-        + (f", {len(unknown)} page(s) with no text at 1 tile" if unknown else "")
-        + f"; dropped {len(dropped)}"
+        f"pages that best match the question ({full} at {settings.max_tiles} max tiles or as text, the rest at "
+        f"{floor})" + (f", {len(unknown)} page(s) with no text at 1 tile" if unknown else "") + f"; dropped {len(dropped)}"
     )
     return [[(i, chosen[i]) for i in kept]]
 

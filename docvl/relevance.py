@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from docvl.render.textlayer import PageContent
+
 
 def rank_pages(texts: Mapping[int, str], query: str) -> dict[int, float | None]:
     """BM25 score of every page against ``query``; None for pages with no text."""
@@ -42,10 +44,7 @@ def schema_query(schema: Mapping[str, Any]) -> str:
     return " ".join(words)
 
 
-def document_relevance(document, query: str) -> dict[int, float | None]:
-    """Scores for every selected page of a loaded Document (text layer only; images have none)."""
-    from docvl.render.textlayer import TextLayer
-
-    with TextLayer(document) as layer:
-        texts = {p.number: layer.plain_text(p.number) for p in document.pages}
-    return rank_pages(texts, query)
+def content_relevance(contents: Mapping[int, PageContent], numbers: list[int], query: str) -> dict[int, float | None]:
+    """Scores for the pages ``numbers`` from their text (see docvl.render.textlayer.read_contents);
+    pages with no text, or no content read (images), are unknown."""
+    return rank_pages({n: contents[n].text if n in contents else "" for n in numbers}, query)

@@ -35,6 +35,28 @@ class Timings(BaseModel):
     total_s: float = 0.0
 
 
+class RequestRecord(BaseModel):
+    """One request to the engine: what the plan counted against what the server reported."""
+
+    purpose: Literal["window", "re-ask", "reduce"]
+    window: int | None = Field(None, description="the plan's window (request) number; None for the reduce call")
+    planned_prompt_tokens: int = Field(description="prompt tokens the plan counted for this request")
+    prompt_tokens: int = Field(0, description="prompt tokens the server reported (0: it reported none)")
+    completion_tokens: int = 0
+    finish_reason: str | None = None
+    seconds: float = 0.0
+
+
+class FieldConflict(BaseModel):
+    """Windows of one document that gave a field different values (map-reduce extraction)."""
+
+    field: str
+    kept: Any
+    kept_pages: list[int] = Field(default_factory=list)
+    other: Any
+    other_pages: list[int] = Field(default_factory=list)
+
+
 class ErrorItem(BaseModel):
     code: str
     message: str
@@ -55,6 +77,7 @@ class DocumentResult(BaseModel):
     data: dict[str, Any] | None = None
     field_pages: dict[str, list[int]] = Field(default_factory=dict, description="field path -> source pages")
     raw_reply: str | None = Field(None, description="the last reply, kept when no JSON could be read from it")
+    conflicts: list[FieldConflict] = Field(default_factory=list, description="fields windows disagreed on")
     # bookkeeping
     errors: list[ErrorItem] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
@@ -62,4 +85,5 @@ class DocumentResult(BaseModel):
     model: str | None = None
     plan: Plan | None = None
     usage: Usage = Field(default_factory=Usage)
+    requests: list[RequestRecord] = Field(default_factory=list, description="every engine call, planned vs reported")
     timings: Timings = Field(default_factory=Timings)

@@ -23,12 +23,12 @@ def test_version(run_cli):
 
 
 def test_plan_table(run_cli, pdf_factory):
-    result = run_cli("plan", pdf_factory("report.pdf", pages=3))
+    result = run_cli("plan", pdf_factory("report.pdf", pages=3), "--page-mode", "image")
     assert result.code == 0
     for needle in (
         "report.pdf",
         "Pages",
-        "Grid",
+        "Sent as",
         "Tiles",
         "Tokens/page",
         "Window",
@@ -43,7 +43,7 @@ def test_plan_table(run_cli, pdf_factory):
 
 
 def test_plan_json_is_complete(run_cli, pdf_factory):
-    result = run_cli("plan", pdf_factory(pages=4), "--json", "--max-tiles", "6", "--pages", "2-3")
+    result = run_cli("plan", pdf_factory(pages=4), "--json", "--max-tiles", "6", "--pages", "2-3", "--page-mode", "image")
     payload = json.loads(result.out)
     (doc,) = payload["documents"]
     plan = doc["plan"]
@@ -54,7 +54,7 @@ def test_plan_json_is_complete(run_cli, pdf_factory):
 
 
 def test_split_plan_is_explained(run_cli, pdf_factory):
-    result = run_cli("plan", pdf_factory(pages=60))
+    result = run_cli("plan", pdf_factory(pages=60), "--page-mode", "image")
     assert result.code == 0
     assert "needs 3 requests" in result.out and "split into 3" in result.out
 

@@ -70,16 +70,18 @@ def server(tmp_path_factory):
 
 def test_ask_over_a_real_server(server, run_cli, pdf_factory):
     url, model = server
-    one = json.loads(
-        run_cli("ask", pdf_factory("one.pdf", pages=1), "Total?", "--server", url, "--max-output", "8", "--json").out
-    )
-    two_run = run_cli("ask", pdf_factory("two.pdf", pages=2), "Total?", "--server", url, "--max-output", "8", "--json")
+    flags = ("--server", url, "--max-output", "8", "--json", "--page-mode", "image")
+    one = json.loads(run_cli("ask", pdf_factory("one.pdf", pages=1), "Total?", *flags).out)
+    two_run = run_cli("ask", pdf_factory("two.pdf", pages=2), "Total?", *flags)
     two = json.loads(two_run.out)
     for result in (one, two):
         assert result["status"] in ("ok", "partial"), result["errors"]  # random weights: any text, maybe cut off
         assert result["model"] == model  # the id the server lists at /v1/models
         assert result["usage"]["completion_tokens"] == 8 and result["usage"]["requests"] == 1
         assert any("mm_processor_kwargs" in w for w in result["warnings"])  # refused, dropped, said so
+        (request,) = result["requests"]  # what the plan counted beside what the server reported
+        assert request["prompt_tokens"] == result["usage"]["prompt_tokens"] > 0
+        assert request["planned_prompt_tokens"] == result["plan"]["windows"][0]["tokens"]
     # Each page image reached the model: the second page adds its label and exactly one image's tokens.
     from tests.tiny_vlm import IMAGE_TOKENS_PER_IMAGE
 

@@ -56,7 +56,7 @@ def test_relevant_pages_kept_best_at_full_resolution():
 def test_nothing_matches_falls_back_to_the_even_plan():
     plan = _plan({i: 0.0 for i in range(1, 61)})
     assert len(plan.windows) > 1 and not plan.dropped
-    assert any("planned without relevance" in n for n in plan.notes)
+    assert any("pages are not ranked" in n for n in plan.notes)
 
 
 def test_document_that_fits_keeps_every_page():

@@ -71,6 +71,8 @@ def ask_command(
     min_tiles: opt.MinTiles = opt.DEFAULTS["min_tiles"],
     no_thumbnail: opt.NoThumbnail = False,
     tokenizer: opt.Tokenizer = None,
+    page_mode: opt.PageMode = opt.DEFAULTS["page_mode"],
+    strategy: opt.Strategy = opt.DEFAULTS["strategy"],
     profile: opt.Profile = opt.DEFAULTS["profile"],
 ) -> None:
     if len(files) < 2:
@@ -88,6 +90,8 @@ def ask_command(
         min_tiles=min_tiles,
         no_thumbnail=no_thumbnail,
         tokenizer=tokenizer,
+        page_mode=page_mode,
+        strategy=strategy,
     )
     sources = find_inputs(inputs, err)
     eng = start_engine(

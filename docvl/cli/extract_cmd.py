@@ -76,6 +76,8 @@ def extract_command(
     min_tiles: opt.MinTiles = opt.DEFAULTS["min_tiles"],
     no_thumbnail: opt.NoThumbnail = False,
     tokenizer: opt.Tokenizer = None,
+    page_mode: opt.PageMode = opt.DEFAULTS["page_mode"],
+    strategy: opt.Strategy = opt.DEFAULTS["strategy"],
     profile: opt.Profile = opt.DEFAULTS["profile"],
 ) -> None:
     err = stderr()
@@ -93,6 +95,8 @@ def extract_command(
         min_tiles=min_tiles,
         no_thumbnail=no_thumbnail,
         tokenizer=tokenizer,
+        page_mode=page_mode,
+        strategy=strategy,
     )
     sources = find_inputs(files, err)
     eng = start_engine(

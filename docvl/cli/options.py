@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from docvl.errors import UsageError
 from docvl.load import DEFAULT_DPI
 from docvl.pages import PageSelection
-from docvl.plan import DEFAULT_MAX_OUTPUT, DEFAULT_MIN_TILES, PlanSettings, check_settings
-from docvl.profiles import DEFAULT_PROFILE, ModelProfile, get_profile
-from docvl.tokens import TokenCounter, make_counter
+from docvl.plan import DEFAULT_MAX_OUTPUT, DEFAULT_MIN_TILES, PAGE_MODES, STRATEGIES, PlanSettings, check_settings
+from docvl.planning import Planning
+from docvl.profiles import DEFAULT_PROFILE, get_profile
+from docvl.tokens import make_counter
 
 INPUTS = "Inputs"
 PLANNING = "Planning (how pages fit the context)"
@@ -99,6 +100,25 @@ Tokenizer = Annotated[
         show_default=False,
     ),
 ]
+PageMode = Annotated[
+    str,
+    typer.Option(
+        "--page-mode",
+        help="How pages go to the model: auto (a page that is all text as its text layer, far fewer tokens; "
+        "pages with pictures, ruled tables, charts or no text layer as images), image, text or both.",
+        rich_help_panel=PLANNING,
+    ),
+]
+Strategy = Annotated[
+    str,
+    typer.Option(
+        "--strategy",
+        help="When a document does not fit one request: auto (keep the pages that best match the question; "
+        "map-reduce when none does), single (one request, dropping what does not fit) or map-reduce (every "
+        "page, in several requests whose results are combined).",
+        rich_help_panel=PLANNING,
+    ),
+]
 Profile = Annotated[
     str, typer.Option("--profile", help="Model profile: tiling and token arithmetic.", rich_help_panel=PLANNING)
 ]
@@ -110,17 +130,9 @@ DEFAULTS = {
     "max_tiles": 12,
     "min_tiles": DEFAULT_MIN_TILES,
     "profile": DEFAULT_PROFILE,
+    "page_mode": "auto",
+    "strategy": "auto",
 }
-
-
-@dataclass(frozen=True)
-class Planning:
-    """What the planning options amount to, checked: built once per run, used for every document."""
-
-    profile: ModelProfile
-    selection: PageSelection
-    settings: PlanSettings
-    counter: TokenCounter
 
 
 def planning(
@@ -133,8 +145,13 @@ def planning(
     min_tiles: int,
     no_thumbnail: bool,
     tokenizer: Path | None = None,
+    page_mode: str = "auto",
+    strategy: str = "auto",
 ) -> Planning:
     model = get_profile(profile)
+    for flag, value, allowed in (("--page-mode", page_mode, PAGE_MODES), ("--strategy", strategy, STRATEGIES)):
+        if value not in allowed:
+            raise UsageError(f"{flag} {value!r} is not one of {', '.join(allowed)}", fix=f"e.g. {flag} {allowed[0]}")
     settings = PlanSettings(
         context=context,
         max_output=max_output,
@@ -142,6 +159,8 @@ def planning(
         # --max-tiles 4 alone must not trip over the default --min-tiles 6
         min_tiles=min(min_tiles, max_tiles),
         thumbnail=not no_thumbnail,
+        page_mode=page_mode,
+        strategy=strategy,
     )
     check_settings(settings, model)  # before any document, so a bad flag is exit 2 whatever the inputs
     return Planning(

@@ -15,8 +15,8 @@ from docvl.cli.console import error_line, stderr, stdout, warning_line
 from docvl.cli.run import find_inputs
 from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, InputError
 from docvl.load import Document, load_document
-from docvl.plan import Plan, plan_pages
-from docvl.relevance import document_relevance
+from docvl.plan import Plan
+from docvl.planning import page_contents, plan_document
 
 MAX_WINDOW_LINES = 8
 
@@ -61,6 +61,8 @@ def plan_command(
     min_tiles: opt.MinTiles = opt.DEFAULTS["min_tiles"],
     no_thumbnail: opt.NoThumbnail = False,
     tokenizer: opt.Tokenizer = None,
+    page_mode: opt.PageMode = opt.DEFAULTS["page_mode"],
+    strategy: opt.Strategy = opt.DEFAULTS["strategy"],
     profile: opt.Profile = opt.DEFAULTS["profile"],
 ) -> None:
     out, err = stdout(), stderr()
@@ -73,6 +75,8 @@ def plan_command(
         min_tiles=min_tiles,
         no_thumbnail=no_thumbnail,
         tokenizer=tokenizer,
+        page_mode=page_mode,
+        strategy=strategy,
     )
     system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
     sources = find_inputs(files, err)
@@ -82,16 +86,7 @@ def plan_command(
     for path in sources.files:
         try:
             doc = load_document(path, password=password, selection=cfg.selection, dpi=dpi)
-            relevance = document_relevance(doc, question) if question.strip() else None
-            plan = plan_pages(
-                doc.pages,
-                profile=cfg.profile,
-                counter=cfg.counter,
-                system=system,
-                user=question,
-                settings=cfg.settings,
-                relevance=relevance,
-            )
+            plan = plan_document(doc, page_contents(doc), cfg, system=system, user=question, query=question)
         except InputError as exc:
             failed += 1
             error_line(err, exc)
@@ -131,7 +126,7 @@ def _print_plan(out, doc: Document, plan: Plan) -> None:
     columns = [
         ("Pages", "right"),
         (f"Size ({unit})", "right"),
-        ("Grid", "left"),
+        ("Sent as", "left"),
         ("Tiles", "right"),
         ("Tokens/page", "right"),
         ("Window", "right"),
@@ -149,18 +144,23 @@ def _print_plan(out, doc: Document, plan: Plan) -> None:
         return f"{info.width} x {info.height}"
 
     # Consecutive pages that look the same share one row, so a 1,500-page plan stays readable.
+    # Text pages differ in tokens page by page: they share a row all the same, with the range.
     def key(p):
-        return (size_of(p.number), p.cols, p.rows, p.thumbnail, p.tiles, p.tokens, p.window, p.score)
+        tokens = p.tokens if p.mode == "image" else None
+        return (size_of(p.number), p.mode, p.mode_reason, p.cols, p.rows, p.thumbnail, p.tiles, tokens, p.window, p.score)
 
-    for (size, cols, rows, thumb, tiles, tokens, window, score), run in groupby(plan.pages, key=key):
+    for (size, mode, why, cols, rows, thumb, tiles, _, window, score), run in groupby(plan.pages, key=key):
         run = list(run)
         first, last = run[0].number, run[-1].number
+        low, high = min(p.tokens for p in run), max(p.tokens for p in run)
+        grid = f"{cols}x{rows}" + (" +thumb" if thumb else "")
+        sent = {"image": f"image {grid}", "text": "text", "both": f"image {grid} + text"}[mode]
         row = [
             str(first) if first == last else f"{first}-{last}",
             size,
-            f"{cols}x{rows}" + (" +thumb" if thumb else ""),
+            sent if why in ("text only", "no text layer", "") or why.startswith("--") else f"{sent} ({why})",
             str(tiles),
-            f"{tokens:,}",
+            f"{low:,}" if low == high else f"{low:,}-{high:,}",
             str(window),
         ]
         if scored:

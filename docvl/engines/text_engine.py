@@ -53,6 +53,7 @@ _LEGAL_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _ID_TOKEN = re.compile(r"[#A-Za-z0-9][\w\-/#.]*\d[\w\-/#.]*")
+_QUOTED = re.compile(r"^\[Page (\d+)\] (.+)$", re.MULTILINE)
 _CODE_TOKEN = re.compile(r"[A-Z]{2}[\s\dA-Z]{6,}")
 
 
@@ -72,7 +73,14 @@ class TextEngine:
     def generate(self, prompt: Prompt, generation: Generation) -> Reply:
         start = time.perf_counter()
         if prompt.task == "ask":
-            text = self._ask(prompt.question or "", prompt.page_texts)
+            passages = [(page.number, chunk) for page in prompt.page_texts for chunk in _passages(page.text)]
+            text = self._ask(prompt.question or "", passages)
+        elif prompt.task == "reduce":
+            # the windows' quoted passages, ranked again together: the best of them across the document
+            passages = [
+                (int(m.group(1)), m.group(2)) for part in prompt.partials for m in _QUOTED.finditer(part.text)
+            ]
+            text = self._ask(prompt.question or "", passages)
         elif prompt.task == "extract":
             text = json.dumps(self._extract(prompt.schema or {}, prompt.page_texts), ensure_ascii=False)
         else:
@@ -86,8 +94,7 @@ class TextEngine:
 
     # ask ------------------------------------------------------------------------------------------
 
-    def _ask(self, question: str, pages: list[PageText]) -> str:
-        passages = [(page.number, chunk) for page in pages for chunk in _passages(page.text)]
+    def _ask(self, question: str, passages: list[tuple[int, str]]) -> str:
         if not passages or not question.strip():
             return "The document has no text this engine can read.\nPages: none"
         import bm25s  # imported here: only the text engine's ask needs it

@@ -1,4 +1,5 @@
-"""The text layer of a PDF page: words with their boxes, in reading order (PyMuPDF)."""
+"""The text layer of a PDF page: words with their boxes, in reading order (PyMuPDF), and whether that
+text is all the page holds (so the page can be sent as text instead of an image)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,25 @@ import pymupdf
 
 from docvl.load.document import Document
 from docvl.load.pdf import open_pdf
+
+# A page goes as text only when nothing on it needs eyes: raster images cover at most this share of it
+# (a small logo is fine), and it draws at most this many vector path items (a header rule or an
+# underline is fine; a ruled table or a chart draws dozens).
+MAX_IMAGE_AREA = 0.02
+MAX_VECTOR_ITEMS = 4
+# Fonts without a Unicode map come out as U+FFFD or private-use code points: such text cannot stand in
+# for the page.
+MAX_UNREADABLE = 0.05
+
+
+@dataclass(frozen=True)
+class PageContent:
+    """What the planner needs to know of a page's content."""
+
+    number: int
+    text: str  # reading order, one line per text line; "" when the page has no text layer
+    text_only: bool  # the text is all the page holds
+    why: str  # why the page is (not) text only, in words
 
 
 @dataclass(frozen=True)
@@ -52,11 +72,23 @@ class TextLayer:
                 lines[-1] += " " + w.text
         return "\n".join(lines)
 
-    def plain_text(self, number: int) -> str:
-        """The page's words in content-stream order: 20x faster than text(), enough for ranking."""
-        if self._pdf is None:
-            return ""
-        return self._pdf.load_page(number - 1).get_text("text")
+    def content(self, number: int) -> PageContent:
+        text = self.text(number)
+        if not text.strip():
+            return PageContent(number, "", False, "no text layer")
+        page = self._pdf.load_page(number - 1)
+        area = abs(page.rect) or 1.0
+        covered = sum(abs(pymupdf.Rect(info["bbox"]) & page.rect) for info in page.get_image_info())
+        if covered / area > MAX_IMAGE_AREA:
+            return PageContent(number, text, False, "picture")
+        items = sum(len(path["items"]) for path in page.get_drawings())
+        if items > MAX_VECTOR_ITEMS:
+            return PageContent(number, text, False, "drawings")
+        visible = [c for c in text if not c.isspace()]
+        unreadable = sum(1 for c in visible if c == "\ufffd" or "\ue000" <= c <= "\uf8ff")
+        if unreadable > MAX_UNREADABLE * len(visible):
+            return PageContent(number, text, False, "unmapped font")
+        return PageContent(number, text, True, "text only")
 
     def close(self) -> None:
         if self._pdf is not None:
@@ -67,3 +99,11 @@ class TextLayer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def read_contents(document: Document) -> dict[int, PageContent]:
+    """Every selected page's content; empty for image documents (no text layer)."""
+    if document.kind != "pdf":
+        return {}
+    with TextLayer(document) as layer:
+        return {p.number: layer.content(p.number) for p in document.pages}

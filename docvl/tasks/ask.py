@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from docvl.engines.base import Engine
-from docvl.parse import cite_pages, split_reasoning
-from docvl.prompt import ASK_INSTRUCTIONS, ask_prompt
+from docvl.engines.base import Engine, Reply
+from docvl.parse import Citations, cite_pages, split_reasoning
+from docvl.planning import Planning
+from docvl.prompt import ASK_INSTRUCTIONS, PartialAnswer, ask_prompt, reduce_prompt
 from docvl.results import DocumentResult, ErrorItem
 from docvl.tasks.common import DocumentOptions, TaskRun
 
@@ -17,7 +18,7 @@ class AskOptions(DocumentOptions):
     question: str = ""
 
 
-def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning) -> DocumentResult:
+def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning: Planning) -> DocumentResult:
     """Never raises for a problem with this document: the result says what went wrong."""
     result = DocumentResult(path=str(path), task="ask", status="failed", question=options.question, engine=engine.name)
     run = TaskRun(result, options, engine, planning)
@@ -25,32 +26,37 @@ def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning) -
         doc, plan = run.load_and_plan(
             path, f"Question: {options.question}\n\n{ASK_INSTRUCTIONS}", query=options.question
         )
-        answers: list[tuple[str, list[int]]] = []
+        answers: list[PartialAnswer] = []
         reasoning: list[str] = []
         truncated = False
-        for window in run.windows(doc, plan):
-            reply = run.generate(ask_prompt(run.system, options.question, window.pages, window.texts), window)
+
+        def read(reply: Reply, sent: list[int]) -> Citations:
+            nonlocal truncated
             answer, inline_reasoning = split_reasoning(reply.text)
             reasoning.extend(trace for trace in (reply.reasoning, inline_reasoning) if trace)
             truncated = truncated or reply.finish_reason == "length"
-            cites = cite_pages(answer, window.numbers)
+            cites = cite_pages(answer, sent)
             if cites.unknown:
                 result.warnings.append(
                     f"the answer cites page(s) {', '.join(map(str, cites.unknown))} that were not sent; ignored"
                 )
-            answers.append((cites.text, cites.pages))
+            return cites
+
+        for window in run.windows(doc, plan):
+            reply = run.generate(ask_prompt(run.system, options.question, window.pages, window.texts), window)
+            cites = read(reply, window.numbers)
+            answers.append(PartialAnswer(window.numbers[0], window.numbers[-1], cites.text, cites.pages))
+        found = [a for a in answers if a.pages]
+        if len(found) > 1:
+            # map-reduce: one more call combines what the windows found, citing the document's own pages
+            reply = run.generate(reduce_prompt(run.system, options.question, answers), None)
+            cites = read(reply, [p.number for p in plan.pages])
+            result.answer, result.pages = cites.text, cites.pages
+        else:  # one window, or only one that found anything: its answer is the answer
+            chosen = (found or answers)[0]
+            result.answer, result.pages = chosen.text, chosen.pages
         result.reasoning = "\n\n".join(reasoning) or None
         result.extractive = engine.reads == "text"
-        if len(answers) == 1:
-            result.answer, result.pages = answers[0]
-        else:
-            # One answer per window until map-reduce lands: those that cite pages are kept, with them.
-            chosen = [(text, pages) for text, pages in answers if pages] or answers
-            result.answer = "\n\n".join(text for text, _ in chosen)
-            result.pages = sorted({n for _, pages in chosen for n in pages})
-            result.warnings.append(
-                f"the document needed {len(answers)} requests; the answers of those that cite pages are joined"
-            )
         result.status = "ok"
         if not (result.answer or "").strip():
             result.status = "partial"

@@ -13,10 +13,11 @@ from typing import Any
 from docvl.engines.base import Engine, Generation, Reply
 from docvl.errors import EngineUnavailable, InputError
 from docvl.load import DEFAULT_DPI, Document, load_document
-from docvl.plan import Plan, plan_pages
-from docvl.prompt import Prompt
-from docvl.relevance import document_relevance
-from docvl.results import DocumentResult, ErrorItem
+from docvl.plan import Plan
+from docvl.planning import Planning, page_contents, plan_document
+from docvl.prompt import Prompt, TextPart
+from docvl.render.textlayer import PageContent
+from docvl.results import DocumentResult, ErrorItem, RequestRecord
 from docvl.tasks.windows import WindowInput, window_inputs
 
 
@@ -35,8 +36,9 @@ class DocumentOptions:
 
 
 class TaskRun:
-    def __init__(self, result: DocumentResult, options: DocumentOptions, engine: Engine, planning) -> None:
+    def __init__(self, result: DocumentResult, options: DocumentOptions, engine: Engine, planning: Planning) -> None:
         self.result, self.options, self.engine, self.planning = result, options, engine, planning
+        self.contents: dict[int, PageContent] = {}
         chat = planning.profile.chat
         self.system = chat.think_system if options.think else chat.no_think_system
         self.sampling = chat.think_sampling if options.think else chat.no_think_sampling
@@ -48,18 +50,10 @@ class TaskRun:
             doc = load_document(
                 path, password=self.options.password, selection=self.planning.selection, dpi=self.options.dpi
             )
-            relevance = document_relevance(doc, query) if query else None
+            self.contents = page_contents(doc)
         self.result.warnings.extend(w.message for w in doc.warnings)
         self.result.timings.load_s = time.perf_counter() - self._started
-        plan = plan_pages(
-            doc.pages,
-            profile=self.planning.profile,
-            counter=self.planning.counter,
-            system=self.system,
-            user=user,
-            settings=self.planning.settings,
-            relevance=relevance,
-        )
+        plan = plan_document(doc, self.contents, self.planning, system=self.system, user=user, query=query)
         self.result.plan = plan
         return doc, plan
 
@@ -68,6 +62,7 @@ class TaskRun:
             doc,
             plan,
             self.engine,
+            contents=self.contents,
             tile_size=self.planning.profile.tile_size,
             renderer=self.options.renderer,
             workers=self.options.workers,
@@ -81,14 +76,29 @@ class TaskRun:
             self.result.warnings.extend(window.warnings)
             yield window
 
-    def generate(self, prompt: Prompt, window: WindowInput, json_schema: dict[str, Any] | None = None) -> Reply:
+    def generate(
+        self,
+        prompt: Prompt,
+        window: WindowInput | None,
+        json_schema: dict[str, Any] | None = None,
+        *,
+        extra_text: str = "",
+    ) -> Reply:
+        """One engine call, recorded with the prompt tokens the plan counted for it: the window's tokens
+        (plus ``extra_text``, a re-ask's feedback), or for a call with no window (reduce) its words."""
+        plan, counter = self.result.plan, self.planning.counter
+        if window is not None:
+            planned = plan.windows[window.index - 1].tokens + (counter.count(extra_text) if extra_text else 0)
+        else:
+            words = "\n".join(p.text for p in prompt.parts if isinstance(p, TextPart))
+            planned = counter.count_chat(prompt.system, words)
         reply = self.engine.generate(
             prompt,
             Generation(
                 max_tokens=self.planning.settings.max_output,
                 temperature=self.sampling.get("temperature", 0.0),
                 top_p=self.sampling.get("top_p"),
-                max_tiles=window.max_tiles,
+                max_tiles=window.max_tiles if window is not None else self.planning.settings.max_tiles,
                 json_schema=json_schema,
             ),
         )
@@ -96,6 +106,23 @@ class TaskRun:
         self.result.warnings.extend(reply.notes)
         self.result.usage = self.result.usage.add(reply.usage)
         self.result.model = reply.model or self.result.model
+        self.result.requests.append(
+            RequestRecord(
+                purpose="reduce" if window is None else ("re-ask" if extra_text else "window"),
+                window=window.index if window is not None else None,
+                planned_prompt_tokens=planned,
+                prompt_tokens=reply.usage.prompt_tokens,
+                completion_tokens=reply.usage.completion_tokens,
+                finish_reason=reply.finish_reason,
+                seconds=reply.seconds,
+            )
+        )
+        if reply.usage.prompt_tokens > planned:
+            self.result.warnings.append(
+                f"the server counted {reply.usage.prompt_tokens:,} prompt tokens where the plan counted {planned:,}: "
+                "it tiles or templates differently from the profile (check its max_num_tiles and thumbnail settings, "
+                "or pass --tokenizer)"
+            )
         return reply
 
     @contextmanager

@@ -14,9 +14,10 @@ from typing import Any
 
 from docvl.engines.base import Engine
 from docvl.parse import JsonReplyError, parse_json_object, split_reasoning, split_sidecar, validation_errors
+from docvl.planning import Planning
 from docvl.prompt import extract_instructions, extract_prompt
 from docvl.relevance import schema_query
-from docvl.results import DocumentResult, ErrorItem
+from docvl.results import DocumentResult, ErrorItem, FieldConflict
 from docvl.schema import nullable, with_page_sidecar
 from docvl.tasks.common import DocumentOptions, TaskRun
 from docvl.tasks.windows import WindowInput
@@ -42,7 +43,9 @@ class _Attempt:
     raw: str | None = None  # the reply text, when it held no readable JSON
 
 
-def extract_document(path: Path, options: ExtractOptions, *, engine: Engine, planning) -> DocumentResult:
+def extract_document(
+    path: Path, options: ExtractOptions, *, engine: Engine, planning: Planning
+) -> DocumentResult:
     """Never raises for a problem with this document: the result says what went wrong."""
     result = DocumentResult(path=str(path), task="extract", status="failed", engine=engine.name)
     run = TaskRun(result, options, engine, planning)
@@ -51,8 +54,12 @@ def extract_document(path: Path, options: ExtractOptions, *, engine: Engine, pla
         doc, plan = run.load_and_plan(path, extract_instructions(relaxed), query=schema_query(options.schema))
         per_window = [_extract_window(run, window, options.retries, relaxed) for window in run.windows(doc, plan)]
         data, pages, conflicts = _merge(per_window, list(options.schema.get("properties", {})))
-        result.data, result.field_pages = data, pages
-        result.warnings.extend(conflicts)
+        result.data, result.field_pages, result.conflicts = data, pages, conflicts
+        result.warnings.extend(
+            f"field {c.field}: kept {c.kept!r} (page(s) {_pages(c.kept_pages)}), page(s) {_pages(c.other_pages)} "
+            f"say {c.other!r}"
+            for c in conflicts
+        )
         remaining = list(dict.fromkeys(e for a in per_window for e in a.errors))  # still invalid after re-asks
         missing = [
             f"{name}: required, but the document does not state it (null)"
@@ -81,7 +88,7 @@ def _extract_window(run: TaskRun, window: WindowInput, retries: int, relaxed: di
     wire_schema = with_page_sidecar(relaxed)
     for _ in range(retries + 1):
         prompt = extract_prompt(run.system, relaxed, window.pages, window.texts, feedback)
-        reply = run.generate(prompt, window, json_schema=wire_schema)
+        reply = run.generate(prompt, window, json_schema=wire_schema, extra_text=feedback or "")
         text, _ = split_reasoning(reply.text)
         truncated = reply.finish_reason == "length"
         try:
@@ -105,9 +112,13 @@ def _extract_window(run: TaskRun, window: WindowInput, retries: int, relaxed: di
     return attempt
 
 
+def _pages(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers)) or "not cited"
+
+
 def _merge(
     attempts: list[_Attempt], fields: list[str]
-) -> tuple[dict[str, Any] | None, dict[str, list[int]], list[str]]:
+) -> tuple[dict[str, Any] | None, dict[str, list[int]], list[FieldConflict]]:
     """Across windows, in page order: the first non-null value of each field wins; a different non-null
     value later is reported as a conflict, not hidden."""
     with_data = [a for a in attempts if a.data is not None]
@@ -117,7 +128,7 @@ def _merge(
         return with_data[0].data, with_data[0].pages, []
     merged: dict[str, Any] = {}
     pages: dict[str, list[int]] = {}
-    conflicts: list[str] = []
+    conflicts: list[FieldConflict] = []
     keys = list(dict.fromkeys([*fields, *(k for a in with_data for k in a.data)]))
     for key in keys:
         for a in with_data:
@@ -129,7 +140,14 @@ def _merge(
                 if key in a.pages:
                     pages[key] = a.pages[key]
             elif value != merged[key]:
-                where = ", ".join(map(str, a.pages.get(key, []))) or "a later window"
-                conflicts.append(f"field {key}: kept {merged[key]!r}, page(s) {where} say {value!r}")
+                conflicts.append(
+                    FieldConflict(
+                        field=key,
+                        kept=merged[key],
+                        kept_pages=pages.get(key, []),
+                        other=value,
+                        other_pages=a.pages.get(key, []),
+                    )
+                )
         merged.setdefault(key, None)
     return merged, pages, conflicts

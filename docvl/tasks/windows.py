@@ -4,7 +4,7 @@ layers for engines that read text. Shared by ask and extract."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from docvl.engines.base import Engine
@@ -14,7 +14,7 @@ from docvl.prompt import PageText
 from docvl.render import PageRequest, render_pages
 from docvl.render.base import RenderedPage
 from docvl.render.ocr import OcrReader, ocr_available
-from docvl.render.textlayer import TextLayer
+from docvl.render.textlayer import PageContent
 
 
 @dataclass
@@ -29,16 +29,23 @@ class WindowInput:
 
 
 def window_inputs(
-    doc: Document, plan: Plan, engine: Engine, *, tile_size: int, renderer: str = "pymupdf", workers: int = 1
+    doc: Document,
+    plan: Plan,
+    engine: Engine,
+    *,
+    contents: Mapping[int, PageContent],
+    tile_size: int,
+    renderer: str = "pymupdf",
+    workers: int = 1,
 ) -> Iterator[WindowInput]:
+    """``contents``: the text layers read for planning (render.textlayer.read_contents)."""
     ocr = OcrReader()
     for window in plan.windows:
         start = time.perf_counter()
         members = [p for p in plan.pages if p.window == window.index]
         item = WindowInput(window.index, window.max_tiles, [p.number for p in members])
         if engine.reads == "text":
-            with TextLayer(doc) as layer:
-                texts = {p.number: layer.text(p.number) for p in members}
+            texts = {p.number: contents[p.number].text if p.number in contents else "" for p in members}
             empty = [n for n, text in texts.items() if not text.strip()]
             if empty and ocr_available():
                 # Scanned pages: read their pixels, drawn at the planned grid size.
@@ -52,10 +59,11 @@ def window_inputs(
                 item.warnings.append(f"page(s) {_span(empty)} have no readable text (scanned?): {hint}")
             item.texts = [PageText(n, texts[n]) for n in item.numbers]
         else:
-            requests = [PageRequest(p.number, p.grid(tile_size)) for p in members]
+            requests = [PageRequest(p.number, p.grid(tile_size)) for p in members if p.mode != "text"]
             for page in render_pages(doc, requests, renderer=renderer, workers=workers, encode=engine.image_encoding):
                 item.pages.append(page)
                 item.warnings.extend(f"page {page.number}: {w}" for w in page.warnings)
+            item.texts = [PageText(p.number, contents[p.number].text) for p in members if p.mode != "image"]
         item.seconds = time.perf_counter() - start
         yield item
 
