@@ -30,7 +30,7 @@ def test_plan_table(run_cli, pdf_factory):
         "Pages",
         "Sent as",
         "Tiles",
-        "Tokens/page",
+        "Tokens",
         "Window",
         "1-3",
         "3x4 +thumb",

@@ -119,6 +119,11 @@ def test_text_pages_travel_as_text_parts(mixed, run_cli):
 def test_plan_table_names_how_each_page_goes(mixed, run_cli):
     result = run_cli("plan", mixed)
     assert result.code == 0
-    assert "text" in result.out and "image 3x4 +thumb (drawings)" in result.out
-    assert "image 3x4 +thumb (picture)" in result.out
+    rows = [line.split("│") for line in result.out.splitlines() if "│" in line]
+    assert [[cell.strip() for cell in row[:4]] for row in rows] == [
+        ["1", "612x792", "text", "-"],
+        ["2", "612x792", "image (drawings)", "3x4 +thumb"],
+        ["3", "612x792", "image (picture)", "3x4 +thumb"],
+        ["4", "612x792", "image", "3x4 +thumb"],
+    ]
     assert "1 of 4 pages go as their text layer" in result.out

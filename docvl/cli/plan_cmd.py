@@ -127,8 +127,9 @@ def _print_plan(out, doc: Document, plan: Plan) -> None:
         ("Pages", "right"),
         (f"Size ({unit})", "right"),
         ("Sent as", "left"),
+        ("Grid", "left"),
         ("Tiles", "right"),
-        ("Tokens/page", "right"),
+        ("Tokens", "right"),
         ("Window", "right"),
     ]
     if scored:
@@ -140,8 +141,8 @@ def _print_plan(out, doc: Document, plan: Plan) -> None:
     def size_of(number: int) -> str:
         info = by_number[number]
         if info.width_pt is not None:
-            return f"{info.width_pt:g} x {info.height_pt:g}"
-        return f"{info.width} x {info.height}"
+            return f"{info.width_pt:.0f}x{info.height_pt:.0f}"
+        return f"{info.width}x{info.height}"
 
     # Consecutive pages that look the same share one row, so a 1,500-page plan stays readable.
     # Text pages differ in tokens page by page: they share a row all the same, with the range.
@@ -153,12 +154,12 @@ def _print_plan(out, doc: Document, plan: Plan) -> None:
         run = list(run)
         first, last = run[0].number, run[-1].number
         low, high = min(p.tokens for p in run), max(p.tokens for p in run)
-        grid = f"{cols}x{rows}" + (" +thumb" if thumb else "")
-        sent = {"image": f"image {grid}", "text": "text", "both": f"image {grid} + text"}[mode]
+        sent = {"image": "image", "text": "text", "both": "image+text"}[mode]
         row = [
             str(first) if first == last else f"{first}-{last}",
             size,
             sent if why in ("text only", "no text layer", "") or why.startswith("--") else f"{sent} ({why})",
+            "-" if mode == "text" else f"{cols}x{rows}" + (" +thumb" if thumb else ""),
             str(tiles),
             f"{low:,}" if low == high else f"{low:,}-{high:,}",
             str(window),
