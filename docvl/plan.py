@@ -101,6 +101,7 @@ class Plan(BaseModel):
     page_budget: int = Field(description="context - max_output - prompt_tokens")
     pages: list[PagePlan]
     windows: list[Window]
+    fits_whole: bool = Field(False, description="every page at max_tiles in one request: nothing was reduced")
     dropped: list[DroppedPage] = Field(default_factory=list, description="pages left out, and why")
     notes: list[str] = Field(default_factory=list, description="why the plan is what it is, in words")
 
@@ -161,7 +162,8 @@ def plan_pages(
     if as_text:
         notes.append(f"{as_text} of {len(pages)} pages go as their text layer (--page-mode {settings.page_mode})")
     windows: list[list[tuple[int, int]]] | None = None  # each window: (page index, max_tiles) in page order
-    if sum(cost(i, settings.max_tiles) for i in everything) <= budget:
+    fits_whole = sum(cost(i, settings.max_tiles) for i in everything) <= budget
+    if fits_whole:
         windows = [[(i, settings.max_tiles) for i in everything]]
     elif settings.strategy != "map-reduce":
         if relevance is not None:
@@ -223,6 +225,7 @@ def plan_pages(
         page_budget=budget,
         pages=page_plans,
         windows=window_plans,
+        fits_whole=fits_whole,
         dropped=dropped,
         notes=notes,
     )

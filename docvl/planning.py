@@ -3,15 +3,20 @@ text, relevance to the question) and hand it to the planner. Shared by `docvl pl
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from docvl.load.document import Document
 from docvl.pages import PageSelection
 from docvl.plan import Plan, PlanSettings, plan_pages
 from docvl.profiles import ModelProfile
-from docvl.relevance import content_relevance
+from docvl.relevance import rank_pages
+from docvl.render import PageRequest, render_pages
+from docvl.render.ocr import OcrReader, ocr_available
 from docvl.render.textlayer import PageContent, read_contents
 from docvl.tokens import TokenCounter
+
+OCR_RANK_TILES = 2
 
 
 @dataclass(frozen=True)
@@ -40,16 +45,48 @@ def plan_document(
     query: str | None = None,
 ) -> Plan:
     """``query``: the words pages are ranked against (a question, a schema's field names) when the
-    document does not fit at full resolution."""
+    document does not fit whole at full resolution. Pages with no text layer are ranked from OCR text
+    when the `ocr` extra is installed (render.ocr), else left unknown. Draws pages: PDF callers that
+    run on threads hold their PDF lock around it."""
+
+    def plan(relevance: dict[int, float | None] | None) -> Plan:
+        return plan_pages(
+            document.pages,
+            profile=planning.profile,
+            counter=planning.counter,
+            system=system,
+            user=user,
+            settings=planning.settings,
+            relevance=relevance,
+            contents=contents,
+        )
+
+    whole = plan(None)
+    if whole.fits_whole or not (query and query.strip()):
+        return whole
     numbers = [p.number for p in document.pages]
-    relevance = content_relevance(contents, numbers, query) if query and query.strip() else None
-    return plan_pages(
-        document.pages,
-        profile=planning.profile,
-        counter=planning.counter,
-        system=system,
-        user=user,
-        settings=planning.settings,
-        relevance=relevance,
-        contents=contents,
-    )
+    texts = {n: contents[n].text if n in contents else "" for n in numbers}
+    unknown = [n for n in numbers if not texts[n].strip()]
+    notes: list[str] = []
+    if unknown and ocr_available():
+        start = time.perf_counter()
+        texts.update(_ocr_texts(document, unknown, planning))
+        notes.append(
+            f"ranked {len(unknown)} page(s) with no text layer by their OCR text "
+            f"({time.perf_counter() - start:.0f} s)"
+        )
+    ranked = plan(rank_pages(texts, query))
+    ranked.notes[:0] = notes
+    return ranked
+
+
+def _ocr_texts(document: Document, numbers: list[int], planning: Planning) -> dict[int, str]:
+    """OCR text of pages drawn small (2 tiles): enough to find a question's words, a third of the time of
+    a full-size read (measured 6 s against 10 s a page on 2 cores)."""
+    reader = OcrReader()
+    by_number = {p.number: p for p in document.pages}
+    requests = [
+        PageRequest(n, planning.profile.grid(by_number[n].width, by_number[n].height, OCR_RANK_TILES, False))
+        for n in numbers
+    ]
+    return {page.number: reader.read(page.image) for page in render_pages(document, requests)}

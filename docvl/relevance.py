@@ -10,8 +10,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from docvl.render.textlayer import PageContent
-
 
 def rank_pages(texts: Mapping[int, str], query: str) -> dict[int, float | None]:
     """BM25 score of every page against ``query``; None for pages with no text."""
@@ -42,9 +40,3 @@ def schema_query(schema: Mapping[str, Any]) -> str:
         if isinstance(prop, Mapping):
             words.extend(str(prop[k]) for k in ("title", "description") if prop.get(k))
     return " ".join(words)
-
-
-def content_relevance(contents: Mapping[int, PageContent], numbers: list[int], query: str) -> dict[int, float | None]:
-    """Scores for the pages ``numbers`` from their text (see docvl.render.textlayer.read_contents);
-    pages with no text, or no content read (images), are unknown."""
-    return rank_pages({n: contents[n].text if n in contents else "" for n in numbers}, query)

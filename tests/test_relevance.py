@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,3 +94,20 @@ def test_plan_cli_shows_scores_and_drops(corpus, run_cli):
     plan = json.loads(run_cli("plan", path, "-q", question, "--json").out)["documents"][0]["plan"]
     assert 44 in {p["number"] for p in plan["pages"]}  # the page with the answer (qa.json)
     assert len(plan["windows"]) == 1 and plan["dropped"]
+
+
+@pytest.mark.slow
+def test_scanned_pages_are_ranked_by_ocr_when_the_document_does_not_fit(corpus, run_cli, monkeypatch):
+    pytest.importorskip("rapidocr", reason="needs the ocr extra: pip install 'docvl[ocr]' (CI installs it)")
+    pytest.importorskip("onnxruntime", reason="needs the ocr extra: pip install 'docvl[ocr]' (CI installs it)")
+    scan = corpus / "longdoc" / "msa_halvorsen_brightwater_scanned.pdf"  # no text layer at all
+    question = "Under which institution's rules are disputes arbitrated?"
+    args = ("plan", scan, "--pages", "16-18", "--context", "4800", "--json", "-q", question)
+    plan = json.loads(run_cli(*args).out)["documents"][0]["plan"]
+    assert any("ranked 3 page(s) with no text layer by their OCR text" in n for n in plan["notes"])
+    kept = {p["number"]: p for p in plan["pages"]}
+    assert len(plan["windows"]) == 1 and kept[18]["tiles"] == 7  # the arbitration clause (qa.json), 2x3 + thumb
+    assert kept[18]["score"] == max(p["score"] for p in plan["pages"])
+    monkeypatch.setattr("docvl.planning.ocr_available", lambda: False)  # without OCR: unknown, never dropped
+    blind = json.loads(run_cli(*args).out)["documents"][0]["plan"]
+    assert not blind["dropped"] and {p["number"] for p in blind["pages"]} == {16, 17, 18}

@@ -51,9 +51,9 @@ class TaskRun:
                 path, password=self.options.password, selection=self.planning.selection, dpi=self.options.dpi
             )
             self.contents = page_contents(doc)
+            plan = plan_document(doc, self.contents, self.planning, system=self.system, user=user, query=query)
         self.result.warnings.extend(w.message for w in doc.warnings)
         self.result.timings.load_s = time.perf_counter() - self._started
-        plan = plan_document(doc, self.contents, self.planning, system=self.system, user=user, query=query)
         self.result.plan = plan
         return doc, plan
 
