@@ -22,8 +22,9 @@ from _docs import corpus
 from docvl.load import load_document
 from docvl.pages import PageSelection
 from docvl.plan import PlanSettings
-from docvl.planning import Planning, page_contents, plan_document
+from docvl.planning import Planning, plan_document
 from docvl.profiles import get_profile
+from docvl.render.textlayer import read_contents
 from docvl.tokens import EstimateCounter
 
 PROFILE = get_profile()
@@ -52,7 +53,7 @@ def main() -> None:
     for qa_path in sorted((corpus() / "longdoc").glob("*.qa.json")):
         pdf = qa_path.with_name(qa_path.name.replace(".qa.json", ".pdf"))
         doc = load_document(pdf)
-        contents = page_contents(doc)
+        contents = read_contents(doc)
         hits = base_hits = gold_total = 0
         tokens = base_tokens = 0
         items = json.loads(qa_path.read_text())

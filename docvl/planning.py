@@ -13,7 +13,7 @@ from docvl.profiles import ModelProfile
 from docvl.relevance import rank_pages
 from docvl.render import PageRequest, render_pages
 from docvl.render.ocr import OcrReader, ocr_available
-from docvl.render.textlayer import PageContent, read_contents
+from docvl.render.textlayer import PageContent
 from docvl.tokens import TokenCounter
 
 OCR_RANK_TILES = 2
@@ -27,12 +27,6 @@ class Planning:
     selection: PageSelection
     settings: PlanSettings
     counter: TokenCounter
-
-
-def page_contents(document: Document) -> dict[int, PageContent]:
-    """The text layer of every selected page (PDF only). Not thread-safe: PyMuPDF is not; callers that
-    run documents on threads hold their PDF lock around this."""
-    return read_contents(document)
 
 
 def plan_document(

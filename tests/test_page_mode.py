@@ -12,8 +12,9 @@ from PIL import Image
 from docvl.load import load_document
 from docvl.pages import PageSelection
 from docvl.plan import PAGE_LABEL, TEXT_PART_OVERHEAD, PlanSettings
-from docvl.planning import Planning, page_contents, plan_document
+from docvl.planning import Planning, plan_document
 from docvl.profiles import get_profile
+from docvl.render.textlayer import read_contents
 from docvl.tokens import EstimateCounter
 from tests.conftest import LOREM
 from tests.vllm_stub import Scripted, StubServer, completion
@@ -51,12 +52,12 @@ def mixed(tmp_path):
 def _plan(path, **settings):
     doc = load_document(path)
     planning = Planning(PROFILE, PageSelection.all(), PlanSettings(**settings), COUNTER)
-    contents = page_contents(doc)
+    contents = read_contents(doc)
     return contents, plan_document(doc, contents, planning, system="/no_think", user="q")
 
 
 def test_contents_say_which_pages_are_all_text(mixed):
-    contents = page_contents(load_document(mixed))
+    contents = read_contents(load_document(mixed))
     assert [(c.text_only, c.why) for c in contents.values()] == [
         (True, "text only"),
         (False, "drawings"),

@@ -16,7 +16,8 @@ from docvl.cli.run import find_inputs
 from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, InputError
 from docvl.load import Document, load_document
 from docvl.plan import Plan
-from docvl.planning import page_contents, plan_document
+from docvl.planning import plan_document
+from docvl.render.textlayer import read_contents
 
 MAX_WINDOW_LINES = 8
 
@@ -86,7 +87,7 @@ def plan_command(
     for path in sources.files:
         try:
             doc = load_document(path, password=password, selection=cfg.selection, dpi=dpi)
-            plan = plan_document(doc, page_contents(doc), cfg, system=system, user=question, query=question)
+            plan = plan_document(doc, read_contents(doc), cfg, system=system, user=question, query=question)
         except InputError as exc:
             failed += 1
             error_line(err, exc)

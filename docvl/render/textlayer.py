@@ -102,7 +102,8 @@ class TextLayer:
 
 
 def read_contents(document: Document) -> dict[int, PageContent]:
-    """Every selected page's content; empty for image documents (no text layer)."""
+    """Every selected page's content; empty for image documents (no text layer). PyMuPDF is not
+    thread-safe: callers that run documents on threads hold their PDF lock around this."""
     if document.kind != "pdf":
         return {}
     with TextLayer(document) as layer:

@@ -14,9 +14,9 @@ from docvl.engines.base import Engine, Generation, Reply
 from docvl.errors import EngineUnavailable, InputError
 from docvl.load import DEFAULT_DPI, Document, load_document
 from docvl.plan import Plan
-from docvl.planning import Planning, page_contents, plan_document
+from docvl.planning import Planning, plan_document
 from docvl.prompt import Prompt, TextPart
-from docvl.render.textlayer import PageContent
+from docvl.render.textlayer import PageContent, read_contents
 from docvl.results import DocumentResult, ErrorItem, RequestRecord
 from docvl.tasks.windows import WindowInput, window_inputs
 
@@ -50,7 +50,7 @@ class TaskRun:
             doc = load_document(
                 path, password=self.options.password, selection=self.planning.selection, dpi=self.options.dpi
             )
-            self.contents = page_contents(doc)
+            self.contents = read_contents(doc)
             plan = plan_document(doc, self.contents, self.planning, system=self.system, user=user, query=query)
         self.result.warnings.extend(w.message for w in doc.warnings)
         self.result.timings.load_s = time.perf_counter() - self._started
