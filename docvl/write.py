@@ -102,11 +102,21 @@ def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def current_umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write beside the target, flush to disk, then rename over it: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp makes the file 0600; the output gets the mode a plain open() would give it (or keeps the
+    # mode of the file it replaces), so the rest of a CI job or a team can read it.
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~current_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()

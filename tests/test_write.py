@@ -125,3 +125,18 @@ def test_output_that_is_a_folder_is_refused_before_work(tmp_path, run_cli, pdf_f
     (tmp_path / "out.json").mkdir()
     result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "-o", tmp_path / "out.json")
     assert result.code == 2 and "is a folder" in result.err
+
+
+def test_output_gets_the_mode_open_would_give_it_or_keeps_the_old_one(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        fresh = tmp_path / "out.csv"
+        write_atomic(fresh, "a\n")
+        assert fresh.stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600
+        fresh.chmod(0o640)
+        write_atomic(fresh, "b\n")
+        assert fresh.stat().st_mode & 0o777 == 0o640 and fresh.read_text() == "b\n"
+    finally:
+        os.umask(old)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,6 +17,7 @@ from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, InputError, UsageError
 from docvl.load import load_document
 from docvl.plan import plan_pages
 from docvl.render import DEFAULT_RENDERER, PDF_RENDERERS, PageRequest, render_pages
+from docvl.write import current_umask
 
 HELP = """Write the page images a model will be sent: each page drawn at its planned grid size, plus its thumbnail.
 
@@ -131,7 +131,7 @@ def _folder_name(path: Path, used: set[str]) -> str:
 
 
 def _publish(staging: Path, target: Path) -> None:
-    mode = 0o777 & ~_umask()
+    mode = 0o777 & ~current_umask()
     staging.chmod(mode)
     for f in staging.iterdir():
         f.chmod(mode & 0o666)
@@ -145,7 +145,3 @@ def _publish(staging: Path, target: Path) -> None:
         staging.rename(target)
 
 
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current

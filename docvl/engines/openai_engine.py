@@ -3,7 +3,7 @@
 Pages travel as image_url data URLs already drawn at their grid size, and each request tells the
 server to tile with the plan's max_tiles (vLLM's mm_processor_kwargs), so the server's token count
 matches the plan's. JPEG (quality 90, no chroma subsampling) is the page encoding: bench/encode.py
-measured it 5x faster to encode than PNG, as small on text pages and half the size on scans, with a
+measured it 5x faster to encode than PNG, a third larger on text pages and half the size on scans, with a
 mean error under one grey level.
 """
 
