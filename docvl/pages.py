@@ -57,3 +57,9 @@ class PageSelection:
     @property
     def is_all(self) -> bool:
         return self.ranges == ((1, None),)
+
+
+def page_list(numbers: list[int], shown: int = 12) -> str:
+    """Page numbers for a message: the first ``shown``, then how many more."""
+    head = ", ".join(map(str, numbers[:shown]))
+    return head + (f" and {len(numbers) - shown} more" if len(numbers) > shown else "")

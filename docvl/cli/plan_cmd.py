@@ -15,6 +15,7 @@ from docvl.cli.console import error_line, stderr, stdout, warning_line
 from docvl.cli.run import find_inputs
 from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, InputError
 from docvl.load import Document, load_document
+from docvl.pages import page_list
 from docvl.plan import Plan
 from docvl.planning import plan_document
 from docvl.render.textlayer import read_contents
@@ -175,7 +176,7 @@ def _print_plan(out, doc: Document, plan: Plan) -> None:
             by_reason.setdefault(
                 "no word of the question" if d.reason.startswith("no word") else "past the budget", []
             ).append(d.number)
-        parts = [f"{len(nums)} {why} (pages {_span(nums)})" for why, nums in by_reason.items()]
+        parts = [f"{len(nums)} {why} (pages {page_list(nums, 15)})" for why, nums in by_reason.items()]
         out.print(f"  dropped {len(plan.dropped)} page(s): " + "; ".join(parts))
     s = plan.settings
     out.print(
@@ -197,8 +198,3 @@ def _print_plan(out, doc: Document, plan: Plan) -> None:
     for note in plan.notes:
         out.print(f"  note: {note}")
     out.print()
-
-
-def _span(numbers: list[int]) -> str:
-    shown = ", ".join(map(str, numbers[:15]))
-    return shown + (f" and {len(numbers) - 15} more" if len(numbers) > 15 else "")

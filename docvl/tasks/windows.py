@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from docvl.engines.base import Engine
 from docvl.load.document import Document
+from docvl.pages import page_list
 from docvl.plan import Plan
 from docvl.prompt import PageText
 from docvl.render import PageRequest, render_pages
@@ -52,11 +53,11 @@ def window_inputs(
                 requests = [PageRequest(p.number, p.grid(tile_size)) for p in members if p.number in empty]
                 for page in render_pages(doc, requests, renderer=renderer):
                     texts[page.number] = ocr.read(page.image)
-                item.warnings.append(f"page(s) {_span(empty)} have no text layer: read with OCR")
+                item.warnings.append(f"page(s) {page_list(empty)} have no text layer: read with OCR")
                 empty = [n for n in empty if not texts[n].strip()]
             if empty:
                 hint = "use a model engine (--server)" + ("" if ocr_available() else " or pip install 'docvl[ocr]'")
-                item.warnings.append(f"page(s) {_span(empty)} have no readable text (scanned?): {hint}")
+                item.warnings.append(f"page(s) {page_list(empty)} have no readable text (scanned?): {hint}")
             item.texts = [PageText(n, texts[n]) for n in item.numbers]
         else:
             requests = [PageRequest(p.number, p.grid(tile_size)) for p in members if p.mode != "text"]
@@ -66,8 +67,3 @@ def window_inputs(
             item.texts = [PageText(p.number, contents[p.number].text) for p in members if p.mode != "image"]
         item.seconds = time.perf_counter() - start
         yield item
-
-
-def _span(numbers: list[int]) -> str:
-    shown = ", ".join(map(str, numbers[:12]))
-    return shown + (f" and {len(numbers) - 12} more" if len(numbers) > 12 else "")
