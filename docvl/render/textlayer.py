@@ -53,30 +53,18 @@ class TextLayer:
     def words(self, number: int) -> list[Word]:
         if self._pdf is None:
             return []
-        page = self._pdf.load_page(number - 1)
-        # sort=True orders blocks top-to-bottom, left-to-right: the content-stream order MuPDF gives
-        # otherwise often puts footers first (notes/pdf-libraries.md §3).
-        return [
-            Word(text=w[4], x0=w[0], y0=w[1], x1=w[2], y1=w[3], block=w[5], line=w[6])
-            for w in page.get_text("words", sort=True)
-        ]
+        return _words(self._pdf.load_page(number - 1))
 
     def text(self, number: int) -> str:
-        lines: list[str] = []
-        key = None
-        for w in self.words(number):
-            if (w.block, w.line) != key:
-                lines.append(w.text)
-                key = (w.block, w.line)
-            else:
-                lines[-1] += " " + w.text
-        return "\n".join(lines)
+        return _lines(self.words(number))
 
     def content(self, number: int) -> PageContent:
-        text = self.text(number)
-        if not text.strip():
+        if self._pdf is None:
             return PageContent(number, "", False, "no text layer")
         page = self._pdf.load_page(number - 1)
+        text = _lines(_words(page))
+        if not text.strip():
+            return PageContent(number, "", False, "no text layer")
         area = abs(page.rect) or 1.0
         covered = sum(abs(pymupdf.Rect(info["bbox"]) & page.rect) for info in page.get_image_info())
         if covered / area > MAX_IMAGE_AREA:
@@ -99,6 +87,28 @@ class TextLayer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _words(page: pymupdf.Page) -> list[Word]:
+    # sort=True orders blocks top-to-bottom, left-to-right: the content-stream order MuPDF gives
+    # otherwise often puts footers first (notes/pdf-libraries.md §3).
+    return [
+        Word(text=w[4], x0=w[0], y0=w[1], x1=w[2], y1=w[3], block=w[5], line=w[6])
+        for w in page.get_text("words", sort=True)
+    ]
+
+
+def _lines(words: list[Word]) -> str:
+    """One line of text per (block, line) of the text layer."""
+    lines: list[str] = []
+    key = None
+    for w in words:
+        if (w.block, w.line) != key:
+            lines.append(w.text)
+            key = (w.block, w.line)
+        else:
+            lines[-1] += " " + w.text
+    return "\n".join(lines)
 
 
 def read_contents(document: Document) -> dict[int, PageContent]:
