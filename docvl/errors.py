@@ -100,3 +100,9 @@ class ImageTooLarge(InputError):
 
 class RenderError(InputError):
     code = "render_failed"
+
+
+class DocumentTimeout(DocvlError):
+    """One document took longer than --document-timeout; the batch goes on."""
+
+    code = "timeout"

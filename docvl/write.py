@@ -48,11 +48,28 @@ def render_records(
     results: Iterable[DocumentResult], fmt: str, csv_lines: str = "explode", fields: Iterable[str] = ()
 ) -> str:
     fields = list(fields)
-    rows = [record(r, fields) for r in results]
+    return render_rows([record(r, fields) for r in results], fmt, csv_lines, fields)
+
+
+def jsonl_line(row: dict[str, Any]) -> str:
+    return json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def append_line(path: Path, line: str) -> None:
+    """One whole line at the end of ``path``, on disk before this returns (a kill leaves at most a torn
+    last line, which the next run's rewrite from the journal replaces)."""
+    with open(path, "a", encoding="utf-8", newline="") as fh:
+        fh.write(line)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def render_rows(rows: list[dict[str, Any]], fmt: str, csv_lines: str = "explode", fields: Iterable[str] = ()) -> str:
+    fields = list(fields)
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     if fmt == "jsonl":
-        return "".join(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n" for row in rows)
+        return "".join(jsonl_line(row) for row in rows)
     return _csv(rows, csv_lines, ["_file", "_status", *fields])
 
 

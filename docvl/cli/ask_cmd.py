@@ -11,9 +11,10 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from docvl.batch import Outcome
 from docvl.cli import options as opt
 from docvl.cli.console import stderr, stdout
-from docvl.cli.run import exit_code, find_inputs, log_result, run_documents, start_engine
+from docvl.cli.run import BatchFlags, find_inputs, run_and_report, start_engine
 from docvl.engines import EngineOptions
 from docvl.errors import UsageError
 from docvl.results import DocumentResult
@@ -74,6 +75,11 @@ def ask_command(
     page_mode: opt.PageMode = opt.DEFAULTS["page_mode"],
     strategy: opt.Strategy = opt.DEFAULTS["strategy"],
     profile: opt.Profile = opt.DEFAULTS["profile"],
+    report: opt.Report = None,
+    fail_fast: opt.FailFast = False,
+    max_failures: opt.MaxFailures = None,
+    quiet: opt.Quiet = False,
+    document_timeout: opt.DocumentTimeout = None,
 ) -> None:
     if len(files) < 2:
         raise UsageError(
@@ -106,20 +112,27 @@ def ask_command(
         dpi=dpi,
         renderer=renderer,
         workers=workers,
+        document_timeout=document_timeout,
         pdf_lock=threading.Lock(),
     )
     results: list[DocumentResult] = []
+
+    def show(outcome: Outcome) -> None:
+        result = outcome.result
+        if as_json:
+            results.append(result)
+        elif result.status != "failed":
+            _print_answer(out, result, several=len(sources.files) > 1, show_reasoning=show_reasoning)
+
     try:
-        stream = run_documents(
+        code = run_and_report(
             sources.files,
             lambda path: ask_document(path, options, engine=eng, planning=cfg),
             concurrency=concurrency if eng.reads == "pixels" else 1,
+            flags=BatchFlags(report=report, fail_fast=fail_fast, max_failures=max_failures, quiet=quiet),
+            err=err,
+            on_outcome=show,
         )
-        for result in stream:
-            results.append(result)
-            log_result(err, result)
-            if not as_json and result.status != "failed":
-                _print_answer(out, result, several=len(sources.files) > 1, show_reasoning=show_reasoning)
     finally:
         eng.close()
     if as_json:
@@ -131,7 +144,7 @@ def ask_command(
         # whatever they turn out to hold, so a script's parsing does not depend on a folder's contents.
         single = len(inputs) == 1 and Path(inputs[0]).is_file()
         sys.stdout.write(json.dumps(payload[0] if single and payload else payload, indent=2, ensure_ascii=False) + "\n")
-    raise typer.Exit(exit_code(results))
+    raise typer.Exit(code)
 
 
 def _print_answer(out, result: DocumentResult, *, several: bool, show_reasoning: bool) -> None:

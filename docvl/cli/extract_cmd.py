@@ -10,15 +10,24 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from docvl.batch import Journal, Outcome, journal_path, run_key
 from docvl.cli import options as opt
 from docvl.cli.console import stderr
-from docvl.cli.run import exit_code, find_inputs, log_result, run_documents, start_engine
+from docvl.cli.run import BatchFlags, find_inputs, run_and_report, start_engine
 from docvl.engines import EngineOptions
 from docvl.errors import EXIT_DOCUMENT_FAILED
-from docvl.results import DocumentResult
 from docvl.schema import load_schema
 from docvl.tasks.extract import ExtractOptions, extract_document
-from docvl.write import check_writable, output_format, render_records, write_atomic
+from docvl.write import (
+    append_line,
+    check_writable,
+    jsonl_line,
+    output_format,
+    record,
+    render_records,
+    render_rows,
+    write_atomic,
+)
 
 HELP = """Extract fields defined by a JSON Schema from each document: one validated record per document.
 
@@ -79,6 +88,20 @@ def extract_command(
     page_mode: opt.PageMode = opt.DEFAULTS["page_mode"],
     strategy: opt.Strategy = opt.DEFAULTS["strategy"],
     profile: opt.Profile = opt.DEFAULTS["profile"],
+    report: opt.Report = None,
+    fail_fast: opt.FailFast = False,
+    max_failures: opt.MaxFailures = None,
+    quiet: opt.Quiet = False,
+    document_timeout: opt.DocumentTimeout = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Redo every document. Without it, a re-run with -o skips the documents an earlier run of the same "
+            "command finished (kept in a journal beside the output, keyed by content hash and options).",
+            rich_help_panel=opt.BATCH,
+        ),
+    ] = False,
 ) -> None:
     err = stderr()
     the_schema = load_schema(schema)
@@ -119,25 +142,66 @@ def extract_command(
         dpi=dpi,
         renderer=renderer,
         workers=workers,
+        document_timeout=document_timeout,
         pdf_lock=threading.Lock(),
     )
-    results: list[DocumentResult] = []
+    fields = list(the_schema["properties"])
+    journal, done = None, {}
+    if output is not None:
+        # what changes a record: a re-run with other options must not reuse the old ones
+        key = run_key(
+            task="extract",
+            schema=the_schema,
+            retries=retries,
+            think=think,
+            engine=eng.name,
+            model=getattr(eng, "model", None),
+            structured=structured,
+            settings=cfg.settings.model_dump(),
+            profile=cfg.profile.name,
+            pages=pages,
+            dpi=dpi,
+            renderer=renderer,
+        )
+        on_append = (lambda r: append_line(output, jsonl_line(record(r, fields)))) if kind == "jsonl" else None
+        journal = Journal(journal_path(output), key, on_append=on_append)
+        if force:
+            journal.reset()
+        done = journal.finished(sources.files)
+        if not done:
+            journal.reset()  # nothing in it for these inputs and options: start it afresh
+        if kind == "jsonl":  # what earlier runs finished, whole; the rest is appended as it finishes
+            write_atomic(output, "".join(jsonl_line(record(done[p], fields)) for p in sources.files if p in done))
+    rows: dict[Path, dict] = {}  # records only, not whole results: memory stays small on big batches
+    counts = dict.fromkeys(("ok", "partial", "failed"), 0)
+
+    def collect(outcome: Outcome) -> None:
+        counts[outcome.result.status] += 1
+        # Failed documents are reported, not written: a row of nulls would read as "not in the document".
+        if outcome.result.status != "failed":
+            rows[outcome.path] = record(outcome.result, fields)
+            if output is None and kind == "jsonl":
+                sys.stdout.write(jsonl_line(rows[outcome.path]))
+                sys.stdout.flush()
+
     try:
-        stream = run_documents(
+        code = run_and_report(
             sources.files,
             lambda path: extract_document(path, options, engine=eng, planning=cfg),
             concurrency=concurrency if eng.reads == "pixels" else 1,
+            flags=BatchFlags(report=report, fail_fast=fail_fast, max_failures=max_failures, quiet=quiet),
+            err=err,
+            journal=journal,
+            done=done,
+            on_outcome=collect,
         )
-        for result in stream:
-            results.append(result)
-            log_result(err, result)
     finally:
         eng.close()
-    # Failed documents are reported, not written: a row of nulls would read as "not in the document".
-    written = [r for r in results if r.status != "failed"]
-    text = render_records(written, kind, csv_lines, fields=the_schema["properties"])
+    # the whole output in input order, replacing the lines appended as documents finished
+    text = render_rows([rows[p] for p in sources.files if p in rows], kind, csv_lines, fields)
     if output is None:
-        sys.stdout.write(text)  # raw: a console would rewrap lines and expand tabs inside CSV cells
+        if kind != "jsonl":
+            sys.stdout.write(text)  # raw: a console would rewrap lines and expand tabs inside CSV cells
     else:
         try:
             write_atomic(output, text)
@@ -146,9 +210,6 @@ def extract_command(
                 f"[bold red]error[/]: cannot write {escape(str(output))}: {escape(str(exc))} — check the path and free space"
             )
             raise typer.Exit(EXIT_DOCUMENT_FAILED) from exc
-    counts = {s: sum(r.status == s for r in results) for s in ("ok", "partial", "failed")}
     where = f" -> {output}" if output else ""
-    err.print(
-        f"{len(results)} document(s): {counts['ok']} ok, {counts['partial']} partial, {counts['failed']} failed{where}"
-    )
-    raise typer.Exit(exit_code(results))
+    err.print(f"{sum(counts.values())} document(s): {counts['ok']} ok, {counts['partial']} partial, {counts['failed']} failed{where}")
+    raise typer.Exit(code)

@@ -239,3 +239,46 @@ Renderer = Annotated[
 Workers = Annotated[
     int, typer.Option("--workers", min=1, help="Processes that draw and encode pages.", rich_help_panel=INPUTS)
 ]
+
+BATCH = "Batch (folders, CI)"
+
+Report = Annotated[
+    Path | None,
+    typer.Option(
+        "--report",
+        help="Write a JSON report: every document's status, errors, plan, token usage and timings.",
+        rich_help_panel=BATCH,
+        show_default=False,
+    ),
+]
+FailFast = Annotated[
+    bool,
+    typer.Option("--fail-fast", help="Stop at the first document that fails (exit 1).", rich_help_panel=BATCH),
+]
+MaxFailures = Annotated[
+    int | None,
+    typer.Option(
+        "--max-failures",
+        min=1,
+        help="Stop once this many documents have failed (exit 1).",
+        rich_help_panel=BATCH,
+        show_default=False,
+    ),
+]
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", help="No progress bar (there is none without a terminal either).", rich_help_panel=BATCH
+    ),
+]
+DocumentTimeout = Annotated[
+    float | None,
+    typer.Option(
+        "--document-timeout",
+        min=1,
+        help="Seconds one document may take, all its requests together; past it the document fails and the "
+        "batch goes on.",
+        rich_help_panel=BATCH,
+        show_default=False,
+    ),
+]

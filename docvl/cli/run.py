@@ -1,16 +1,33 @@
-"""Running a task over many documents: engine set-up, concurrency, and the run's exit code."""
+"""Running a task over many documents from the command line: engine set-up, one line per document,
+progress on a terminal, the summary table, the --report file and the run's exit code."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
 
+from docvl.batch import FailureLimit, Journal, Outcome, run_batch
 from docvl.engines import EngineOptions, open_engine
 from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK
 from docvl.results import DocumentResult
+from docvl.write import write_atomic
 
 
 def start_engine(name: str, options: EngineOptions, err: Console):
@@ -19,47 +36,156 @@ def start_engine(name: str, options: EngineOptions, err: Console):
     return engine
 
 
-def run_documents(
-    files: list[Path], task: Callable[[Path], DocumentResult], *, concurrency: int
-) -> Iterator[DocumentResult]:
-    """Results in input order; up to ``concurrency`` documents in flight (engine calls wait on I/O)."""
-    if concurrency <= 1 or len(files) <= 1:
-        for path in files:
-            yield task(path)
+@dataclass(frozen=True)
+class BatchFlags:
+    """The batch options a user sets (cli/options.py)."""
+
+    report: Path | None = None
+    fail_fast: bool = False
+    max_failures: int | None = None
+    quiet: bool = False
+
+    @property
+    def failure_limit(self) -> int | None:
+        return 1 if self.fail_fast else self.max_failures
+
+
+@dataclass
+class Summary:
+    """Totals per status, for the table at the end of a run."""
+
+    rows: dict[str, list[float]] = field(default_factory=dict)  # status -> [documents, pages, prompt, completion, s]
+    reused: int = 0
+
+    def add(self, outcome: Outcome) -> None:
+        r = outcome.result
+        # documents taken from the journal get a row of their own: their time and tokens were spent before
+        row = self.rows.setdefault("done before" if outcome.reused else r.status, [0, 0, 0, 0, 0.0])
+        pages = len(r.plan.pages) if r.plan else 0
+        for i, value in enumerate((1, pages, r.usage.prompt_tokens, r.usage.completion_tokens, r.timings.total_s)):
+            row[i] += value
+        self.reused += outcome.reused
+
+    @property
+    def documents(self) -> int:
+        return int(sum(row[0] for row in self.rows.values()))
+
+    @property
+    def failed(self) -> int:
+        return int(self.rows.get("failed", [0])[0])
+
+    def table(self) -> Table:
+        table = Table(title="docvl run", title_justify="left", show_edge=False, pad_edge=False)
+        for name in ("Status", "Documents", "Pages", "Prompt tokens", "Output tokens", "Time (s)"):
+            table.add_column(name, justify="left" if name == "Status" else "right")
+        for status in ("ok", "partial", "failed", "done before"):
+            if status in self.rows:
+                docs, pages, prompt, completion, seconds = self.rows[status]
+                table.add_row(status, f"{docs:,.0f}", f"{pages:,.0f}", f"{prompt:,.0f}", f"{completion:,.0f}", f"{seconds:,.1f}")
+        return table
+
+
+def run_and_report(
+    files: list[Path],
+    task: Callable[[Path], DocumentResult],
+    *,
+    concurrency: int,
+    flags: BatchFlags,
+    err: Console,
+    journal: Journal | None = None,
+    done: dict[Path, DocumentResult] | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> int:
+    """Run ``task`` over ``files``; say one line per document on stderr, then the summary. Returns the
+    exit code: 1 if any document failed or a failure limit stopped the run, else 0."""
+    summary = Summary()
+    entries: list[dict] = []
+    stopped: str | None = None
+    with _progress(err, len(files), enabled=not flags.quiet) as (console, advance):
+        try:
+            stream = run_batch(
+                files, task, concurrency=concurrency, journal=journal, done=done, max_failures=flags.failure_limit
+            )
+            for outcome in stream:
+                log_result(console, outcome.result, reused=outcome.reused, announce_ok=len(files) > 1)
+                summary.add(outcome)
+                if flags.report is not None:
+                    entries.append(_report_entry(outcome))
+                if on_outcome is not None:
+                    on_outcome(outcome)
+                advance()
+        except FailureLimit as exc:
+            stopped = str(exc)
+    if stopped:
+        left = len(files) - summary.documents
+        why = "--fail-fast" if flags.fail_fast else f"--max-failures {flags.max_failures}"
+        err.print(f"[bold red]stopped[/]: {stopped} ({why}); {left} document(s) not run")
+    if len(files) > 1:
+        err.print(summary.table())
+    if summary.reused:
+        err.print(f"{summary.reused} document(s) finished by an earlier run were taken from its journal (--force redoes them)")
+    if flags.report is not None:
+        payload = {"documents": entries, "not_run": [str(p) for p in files[summary.documents :]]}
+        write_atomic(flags.report, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    return EXIT_DOCUMENT_FAILED if summary.failed or stopped else EXIT_OK
+
+
+def _report_entry(outcome: Outcome) -> dict:
+    r = outcome.result
+    entry = r.model_dump(mode="json", include={"path", "status", "errors", "warnings", "plan", "usage", "requests", "timings"})
+    entry["reused"] = outcome.reused
+    return entry
+
+
+class _Rate(ProgressColumn):
+    def render(self, task) -> Text:
+        return Text(f"{task.speed:.2f} docs/s" if task.speed else "")
+
+
+@contextmanager
+def _progress(err: Console, total: int, *, enabled: bool) -> Iterator[tuple[Console, Callable[[], None]]]:
+    """A documents bar with rate and ETA on a terminal; nothing in CI, when stderr is piped or with --quiet.
+    Lines printed through the returned console appear above the bar."""
+    if not (enabled and err.is_terminal and total > 1):
+        yield err, lambda: None
         return
-    pool = ThreadPoolExecutor(max_workers=concurrency)
-    try:
-        yield from pool.map(task, files)
-    finally:
-        # on Ctrl-C (or a run-ending error) queued documents are cancelled, not waited for
-        pool.shutdown(wait=False, cancel_futures=True)
+    columns = (
+        TextColumn("documents"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _Rate(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("documents", total=total)
+        yield progress.console, lambda: progress.advance(task)
 
 
-def exit_code(results: list[DocumentResult]) -> int:
-    return EXIT_DOCUMENT_FAILED if any(r.status == "failed" for r in results) else EXIT_OK
-
-
-def log_result(err: Console, result: DocumentResult) -> None:
-    """One plain line per problem, naming the file: what CI logs need."""
-    from rich.markup import escape
-
-    for warning in result.warnings:
+def log_result(err: Console, result: DocumentResult, *, reused: bool = False, announce_ok: bool = True) -> None:
+    """One plain line per document (and one per problem), naming the file: what CI logs need. A lone
+    document that went well needs no line: its answer or output says so."""
+    for warning in [] if reused else result.warnings:
         err.print(f"[yellow]warning[/]: {escape(result.path)}: {escape(warning)}")
     if result.status == "failed":
         for e in result.errors:
             fix = f" — {e.fix}" if e.fix else ""
             err.print(f"[bold red]error[/]: {escape(f'{result.path}: {e.message}{fix}')}")
-    elif result.status == "partial":
-        err.print(
-            f"[yellow]partial[/]: {escape(result.path)}: " + escape("; ".join(e.message for e in result.errors[:3]))
-        )
+        return
+    pages = len(result.plan.pages) if result.plan else 0
+    facts = f"{pages} page{'s' if pages != 1 else ''}, {result.usage.total_tokens:,} tokens, {result.timings.total_s:.1f} s"
+    if reused:
+        facts = "finished by an earlier run"
+    if result.status == "partial":
+        problems = "; ".join(e.message for e in result.errors[:3])
+        err.print(f"[yellow]partial[/]: {escape(result.path)} ({facts}): {escape(problems)}")
+    elif announce_ok:
+        err.print(f"[green]ok[/]: {escape(result.path)} ({facts})")
 
 
 def find_inputs(inputs: list[str], err: Console):
     """Files to process, with a note about what folders held besides documents. None at all is a usage
     error: a CI job pointed at an empty or wrong folder must not pass."""
-    from rich.markup import escape
-
     from docvl.errors import UsageError
     from docvl.load import discover
 

@@ -37,6 +37,7 @@ class Generation:
     top_p: float | None = None
     max_tiles: int = 12  # tiles per page the plan counted; servers are told to tile the same way
     json_schema: dict[str, Any] | None = None  # constrain the reply to this schema where supported
+    timeout: float | None = None  # seconds this reply may take at most (what --document-timeout leaves)
 
 
 @dataclass

@@ -180,7 +180,7 @@ class OpenAIEngine:
             for name in rejected:
                 body.pop(name, None)
             try:
-                data = self._post(body)
+                data = self._post(body, generation.timeout)
                 break
             except EngineRequestError as exc:
                 refused = [f for f in VENDOR_FIELDS if f in body and f in str(exc)]
@@ -213,12 +213,18 @@ class OpenAIEngine:
             notes=notes,
         )
 
-    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _post(self, body: dict[str, Any], limit: float | None = None) -> dict[str, Any]:
+        """``limit``: seconds the document has left; no single attempt waits longer than that."""
+        timeout: Any = httpx.USE_CLIENT_DEFAULT
+        seconds = self.options.timeout
+        if limit is not None:
+            seconds = max(0.1, min(self.options.timeout, limit))
+            timeout = httpx.Timeout(seconds, connect=min(10.0, seconds))
         attempts = self.options.retries + 1
         last = ""
         for attempt in range(attempts):
             try:
-                response = self._client.post("/chat/completions", json=body)
+                response = self._client.post("/chat/completions", json=body, timeout=timeout)
             except httpx.ConnectError as exc:
                 # Down mid-batch (a restart, say): retried with backoff; if it stays down this document
                 # fails and the finished ones are still written.
@@ -226,8 +232,8 @@ class OpenAIEngine:
                 self._sleep(attempt, None)
                 continue
             except httpx.TimeoutException as exc:
-                limit = "10 s to connect" if isinstance(exc, httpx.ConnectTimeout) else f"{self.options.timeout:g} s"
-                last = f"timed out after {limit} ({type(exc).__name__})"
+                waited = "10 s to connect" if isinstance(exc, httpx.ConnectTimeout) else f"{seconds:.3g} s"
+                last = f"timed out after {waited} ({type(exc).__name__})"
                 self._sleep(attempt, None)
                 continue
             except httpx.TransportError as exc:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from docvl.engines.base import Engine, Generation, Reply
-from docvl.errors import EngineUnavailable, InputError
+from docvl.errors import DocumentTimeout, EngineUnavailable, InputError
 from docvl.load import DEFAULT_DPI, Document, load_document
 from docvl.plan import Plan
 from docvl.planning import Planning, plan_document
@@ -30,6 +30,7 @@ class DocumentOptions:
     dpi: float = DEFAULT_DPI
     renderer: str = "pymupdf"
     workers: int = 1
+    document_timeout: float | None = None  # seconds for the whole document, every request included
     # Held while a document is read or drawn: PDFium and MuPDF are not thread-safe, and documents run
     # on threads when --concurrency > 1 (the engine calls are what runs in parallel).
     pdf_lock: AbstractContextManager = field(default_factory=nullcontext, repr=False)
@@ -72,6 +73,7 @@ class TaskRun:
                 window = next(inputs, None)
             if window is None:
                 return
+            self.check_time()
             self.result.timings.render_s += window.seconds
             self.result.warnings.extend(window.warnings)
             yield window
@@ -86,6 +88,7 @@ class TaskRun:
     ) -> Reply:
         """One engine call, recorded with the prompt tokens the plan counted for it: the window's tokens
         (plus ``extra_text``, a re-ask's feedback), or for a call with no window (reduce) its words."""
+        self.check_time()
         plan, counter = self.result.plan, self.planning.counter
         if window is not None:
             planned = plan.windows[window.index - 1].tokens + (counter.count(extra_text) if extra_text else 0)
@@ -100,6 +103,7 @@ class TaskRun:
                 top_p=self.sampling.get("top_p"),
                 max_tiles=window.max_tiles if window is not None else self.planning.settings.max_tiles,
                 json_schema=json_schema,
+                timeout=self.time_left(),
             ),
         )
         self.result.timings.engine_s += reply.seconds
@@ -125,17 +129,40 @@ class TaskRun:
             )
         return reply
 
+    def time_left(self) -> float | None:
+        if self.options.document_timeout is None:
+            return None
+        return self.options.document_timeout - (time.perf_counter() - self._started)
+
+    def check_time(self) -> None:
+        left = self.time_left()
+        if left is not None and left <= 0:
+            raise DocumentTimeout(
+                f"took longer than --document-timeout {self.options.document_timeout:g} s",
+                fix="raise --document-timeout, or lower --max-tiles / --pages to make the document cheaper",
+            )
+
     @contextmanager
     def guarded(self) -> Iterator[None]:
         """A problem with this document becomes its failed result; only an engine that cannot run at all
         (exit 3) ends the run."""
         try:
             yield
-        except InputError as exc:
+        except (InputError, DocumentTimeout) as exc:
             self.result.errors.append(ErrorItem(code=exc.code, message=exc.message, fix=exc.fix))
         except EngineUnavailable:
             raise
         except Exception as exc:  # a failed request for this document; the batch goes on
-            self.result.errors.append(ErrorItem(code="engine", message=f"{type(exc).__name__}: {exc}"))
+            left = self.time_left()
+            if left is not None and left <= 0.5:  # the request was cut short by --document-timeout
+                self.result.errors.append(
+                    ErrorItem(
+                        code="timeout",
+                        message=f"took longer than --document-timeout {self.options.document_timeout:g} s ({exc})",
+                        fix="raise --document-timeout, or lower --max-tiles / --pages to make the document cheaper",
+                    )
+                )
+            else:
+                self.result.errors.append(ErrorItem(code="engine", message=f"{type(exc).__name__}: {exc}"))
         finally:
             self.result.timings.total_s = time.perf_counter() - self._started

@@ -1,0 +1,147 @@
+"""Batches as CI runs them: resumable after kill -9, failure limits, per-document timeouts, the report,
+one line per document. Over a recorded-response vLLM server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import REPO, make_pdf
+from tests.vllm_stub import Scripted, StubServer, completion
+
+SCHEMA = {"type": "object", "properties": {"total": {"type": "number"}}}
+
+
+def _reply(body, delay=0.0):
+    return Scripted(body=completion(json.dumps({"total": 9.5, "_pages": {"total": [1]}})), delay=delay)
+
+
+@pytest.fixture
+def stub():
+    server = StubServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def folder(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for n in range(1, 21):
+        make_pdf(docs / f"doc{n:02d}.pdf", pages=1, text=f"Invoice {n}. Total 9.50 EUR.")
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps(SCHEMA))
+    return docs, schema
+
+
+def _docvl(*args, **kw):
+    env = {**os.environ, "CI": "true", "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-m", "docvl", *map(str, args)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, **kw)  # fmt: skip
+
+
+def _lines(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.mark.slow
+def test_killed_batch_resumes_with_each_document_exactly_once(stub, folder, tmp_path):
+    docs, schema = folder
+    stub.default = lambda body: _reply(body, delay=0.15)
+    out = tmp_path / "out.jsonl"
+    journal = tmp_path / ".out.jsonl.docvl-journal"
+    args = ("extract", docs, "--schema", schema, "--server", stub.url, "-o", out, "--concurrency", "2")
+    first = _docvl(*args)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not journal.exists() or journal.read_text().count("\n") < 5):
+        time.sleep(0.01)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    assert first.returncode == -signal.SIGKILL
+    finished = {json.loads(line)["result"]["path"] for line in journal.read_text().splitlines() if line.endswith("}")}
+    assert 5 <= len(finished) < 20  # killed mid-batch, with work done
+    assert len(_lines(out)) >= len(finished) - 1  # JSONL lines were appended as documents finished
+    before = len(stub.requests)
+
+    second = _docvl(*args)
+    _, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    rows = _lines(out)
+    assert sorted(r["_file"] for r in rows) == sorted(str(p) for p in docs.iterdir())  # each exactly once
+    assert [r["_file"] for r in rows] == sorted(r["_file"] for r in rows)  # input order at the end
+    assert len(stub.requests) - before == 20 - len(finished)  # finished documents were not asked again
+    assert f"{len(finished)} document(s) finished by an earlier run" in err
+
+    third = _docvl(*args, "--force")
+    assert third.wait(timeout=120) == 0 and len(stub.requests) - before == 40 - len(finished)
+
+
+def test_changed_options_do_not_reuse_records(stub, folder, tmp_path, run_cli):
+    docs, schema = folder
+    stub.default = _reply
+    out = tmp_path / "out.csv"
+    assert run_cli("extract", docs, "--schema", schema, "--server", stub.url, "-o", out).code == 0
+    assert len(stub.requests) == 20
+    assert run_cli("extract", docs, "--schema", schema, "--server", stub.url, "-o", out).code == 0
+    assert len(stub.requests) == 20  # same command: nothing asked again
+    assert run_cli("extract", docs, "--schema", schema, "--server", stub.url, "-o", out, "--max-tiles", "6").code == 0
+    assert len(stub.requests) == 40  # other tiles, other records
+    assert len(out.read_text().splitlines()) == 21  # header + one row per document
+
+
+def test_one_line_per_document_summary_and_report(stub, folder, tmp_path, run_cli):
+    docs, schema = folder
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.7\n")
+    stub.default = _reply
+    report = tmp_path / "report.json"
+    result = run_cli("extract", docs, "--schema", schema, "--server", stub.url, "--report", report, "--format", "jsonl")
+    assert result.code == 1  # one failed document, the others written
+    assert len(result.out.splitlines()) == 20
+    lines = result.err.splitlines()
+    assert sum(line.startswith("ok: ") for line in lines) == 20
+    assert [line for line in lines if line.startswith("error: ")] == [
+        next(line for line in lines if "broken.pdf" in line and line.startswith("error: "))
+    ]
+    assert "\x1b[" not in result.err  # no colour, no bars without a terminal
+    assert any(line.startswith("failed") and "│" in line for line in lines)  # the summary table
+    data = json.loads(report.read_text())
+    by_name = {os.path.basename(d["path"]): d for d in data["documents"]}
+    assert by_name["broken.pdf"]["status"] == "failed" and by_name["broken.pdf"]["errors"][0]["code"] == "corrupt"
+    ok = by_name["doc01.pdf"]
+    assert ok["status"] == "ok" and ok["usage"]["requests"] == 1 and ok["plan"]["pages"] and ok["timings"]["total_s"] > 0
+    assert ok["requests"][0]["planned_prompt_tokens"] > 0
+
+
+@pytest.mark.parametrize(("flag", "runs"), [(("--fail-fast",), 1), (("--max-failures", "3"), 3)])
+def test_failure_limits_stop_the_batch(tmp_path, run_cli, flag, runs):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for n in range(8):
+        (docs / f"bad{n}.pdf").write_bytes(b"")
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps(SCHEMA))
+    report = tmp_path / "r.json"
+    result = run_cli("extract", docs, "--schema", schema, "--engine", "text", "--report", report, *flag)
+    assert result.code == 1
+    assert result.err.count("error: ") == runs
+    assert f"stopped: {runs} document(s) failed" in result.err and f"{8 - runs} document(s) not run" in result.err
+    assert len(json.loads(report.read_text())["not_run"]) == 8 - runs
+
+
+def test_document_timeout_fails_that_document_and_the_batch_goes_on(stub, tmp_path, run_cli, pdf_factory):
+    slow, quick = pdf_factory("slow.pdf", pages=1), pdf_factory("quick.pdf", pages=1)
+    stub.script += [Scripted(body=completion("Late.\nPages: 1"), delay=3.0)]
+    stub.default = lambda body: Scripted(body=completion("Fine.\nPages: 1"))
+    result = run_cli("ask", slow, quick, "Q?", "--server", stub.url, "--document-timeout", "1", "--http-retries", "0",
+                     "--concurrency", "1", "--json")  # fmt: skip
+    assert result.code == 1
+    slow_result, quick_result = json.loads(result.out)
+    assert slow_result["status"] == "failed" and quick_result["status"] == "ok"
+    error = slow_result["errors"][0]
+    assert error["code"] == "timeout" and "--document-timeout 1 s" in error["message"] and "ReadTimeout" in error["message"]
