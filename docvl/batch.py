@@ -114,11 +114,14 @@ def run_batch(
     journal: Journal | None = None,
     done: dict[Path, DocumentResult] | None = None,
     max_failures: int | None = None,
+    prefetch: int = 0,
 ) -> Iterator[Outcome]:
     """Outcomes in input order; ``done`` (Journal.finished) are handed on without being run, the others
-    are journaled as they finish. At most ``concurrency`` documents are worked on and at most twice
-    that many finished ones wait to be handed on, so memory does not grow with the number of
-    documents. Raises FailureLimit after yielding the failure that reaches ``max_failures``."""
+    are journaled as they finish. ``concurrency`` + ``prefetch`` documents are worked on at once (the
+    task itself limits its engine calls to ``concurrency``, so the extra ones load and draw pages while
+    the others wait on the engine) and at most twice that many finished ones wait to be handed on, so
+    memory does not grow with the number of documents. Raises FailureLimit after yielding the failure
+    that reaches ``max_failures``."""
     done = done or {}
 
     def job(path: Path) -> Outcome:
@@ -131,12 +134,13 @@ def run_batch(
         return Outcome(path, result)
 
     failures = 0
-    pool = ThreadPoolExecutor(max_workers=max(1, concurrency))
+    workers = max(1, concurrency) + max(0, prefetch)
+    pool = ThreadPoolExecutor(max_workers=workers)
     pending: deque[Future[Outcome]] = deque()
     queue = iter(files)
     try:
         while True:
-            while len(pending) < max(1, concurrency) * 2:
+            while len(pending) < workers * 2:
                 path = next(queue, None)
                 if path is None:
                     break

@@ -114,6 +114,7 @@ def ask_command(
         workers=workers,
         document_timeout=document_timeout,
         pdf_lock=threading.Lock(),
+        engine_slots=threading.BoundedSemaphore(concurrency),
     )
     results: list[DocumentResult] = []
 

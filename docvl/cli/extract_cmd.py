@@ -44,6 +44,9 @@ any validation errors. Null means the document does not state the field; it is n
 
   docvl extract contracts/ --schema mymodels:Contract -o contracts.jsonl --retries 3
       a pydantic model as the schema; re-ask up to 3 times when a reply does not validate
+
+  docvl extract scans/ --schema s.json -o out.jsonl --report report.json --max-failures 20
+      a CI batch: run it again after a kill and it does only what is left (--force redoes all)
 """
 
 
@@ -144,6 +147,7 @@ def extract_command(
         workers=workers,
         document_timeout=document_timeout,
         pdf_lock=threading.Lock(),
+        engine_slots=threading.BoundedSemaphore(concurrency),
     )
     fields = list(the_schema["properties"])
     journal, done = None, {}

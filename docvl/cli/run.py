@@ -29,6 +29,8 @@ from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK
 from docvl.results import DocumentResult
 from docvl.write import write_atomic
 
+PREFETCH = 2
+
 
 def start_engine(name: str, options: EngineOptions, err: Console):
     engine, why = open_engine(name, options)
@@ -104,7 +106,14 @@ def run_and_report(
     with _progress(err, len(files), enabled=not flags.quiet) as (console, advance):
         try:
             stream = run_batch(
-                files, task, concurrency=concurrency, journal=journal, done=done, max_failures=flags.failure_limit
+                files,
+                task,
+                concurrency=concurrency,
+                journal=journal,
+                done=done,
+                max_failures=flags.failure_limit,
+                # documents loaded and drawn ahead while --concurrency requests are in flight (engine_slots)
+                prefetch=PREFETCH if concurrency > 1 else 0,
             )
             for outcome in stream:
                 log_result(console, outcome.result, reused=outcome.reused, announce_ok=len(files) > 1)

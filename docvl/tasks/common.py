@@ -34,6 +34,9 @@ class DocumentOptions:
     # Held while a document is read or drawn: PDFium and MuPDF are not thread-safe, and documents run
     # on threads when --concurrency > 1 (the engine calls are what runs in parallel).
     pdf_lock: AbstractContextManager = field(default_factory=nullcontext, repr=False)
+    # Held during each engine call: --concurrency requests in flight, while more documents than that are
+    # loaded and drawn ahead of their turn (batch.run_batch's prefetch).
+    engine_slots: AbstractContextManager = field(default_factory=nullcontext, repr=False)
 
 
 class TaskRun:
@@ -95,17 +98,8 @@ class TaskRun:
         else:
             words = "\n".join(p.text for p in prompt.parts if isinstance(p, TextPart))
             planned = counter.count_chat(prompt.system, words)
-        reply = self.engine.generate(
-            prompt,
-            Generation(
-                max_tokens=self.planning.settings.max_output,
-                temperature=self.sampling.get("temperature", 0.0),
-                top_p=self.sampling.get("top_p"),
-                max_tiles=window.max_tiles if window is not None else self.planning.settings.max_tiles,
-                json_schema=json_schema,
-                timeout=self.time_left(),
-            ),
-        )
+        with self.options.engine_slots:
+            reply = self._call(prompt, window, json_schema)
         self.result.timings.engine_s += reply.seconds
         self.result.warnings.extend(reply.notes)
         self.result.usage = self.result.usage.add(reply.usage)
@@ -128,6 +122,20 @@ class TaskRun:
                 "or pass --tokenizer)"
             )
         return reply
+
+    def _call(self, prompt: Prompt, window: WindowInput | None, json_schema: dict[str, Any] | None) -> Reply:
+        self.check_time()  # the wait for a free engine slot counts against --document-timeout too
+        return self.engine.generate(
+            prompt,
+            Generation(
+                max_tokens=self.planning.settings.max_output,
+                temperature=self.sampling.get("temperature", 0.0),
+                top_p=self.sampling.get("top_p"),
+                max_tiles=window.max_tiles if window is not None else self.planning.settings.max_tiles,
+                json_schema=json_schema,
+                timeout=self.time_left(),
+            ),
+        )
 
     def time_left(self) -> float | None:
         if self.options.document_timeout is None:
