@@ -145,3 +145,30 @@ def test_document_timeout_fails_that_document_and_the_batch_goes_on(stub, tmp_pa
     assert slow_result["status"] == "failed" and quick_result["status"] == "ok"
     error = slow_result["errors"][0]
     assert error["code"] == "timeout" and "--document-timeout 1 s" in error["message"] and "ReadTimeout" in error["message"]
+
+
+def test_folder_of_good_and_broken_files(corpus, tmp_path, run_cli, monkeypatch):
+    """Every good file is processed and written, every bad one gets one error line with its reason, exit 1."""
+    import shutil
+
+    from tests.test_broken_corpus import DOCVL
+
+    monkeypatch.setattr("docvl.tasks.windows.ocr_available", lambda: False)  # the text engine's OCR is slow
+    folder = tmp_path / "mixed"
+    shutil.copytree(corpus / "broken", folder)
+    (folder / "index.json").unlink()
+    shutil.copy(corpus / "invoices" / "FlipkartInvoice.pdf", folder)
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"invoice_number": {"type": "string"}}}))
+    out = tmp_path / "out.jsonl"
+    result = run_cli("extract", folder, "--schema", schema, "--engine", "text", "-o", out)
+    assert result.code == 1
+    errors = [line for line in result.err.splitlines() if line.startswith("error: ")]
+    bad = sorted(name for name, (outcome, _) in DOCVL.items() if outcome == "error")
+    assert sorted(line.split(": ")[1].rsplit("/", 1)[-1] for line in errors) == bad  # one line each
+    for name, (_, reason) in DOCVL.items():
+        if name in bad:
+            assert any(name in line and reason in line for line in errors), name
+    written = sorted(os.path.basename(row["_file"]) for row in _lines(out))
+    assert written == sorted([*(n for n in DOCVL if n not in bad), "FlipkartInvoice.pdf"])
+    assert f"{len(bad)} failed" in result.err

@@ -4,6 +4,7 @@ progress on a terminal, the summary table, the --report file and the run's exit 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -153,9 +154,11 @@ class _Rate(ProgressColumn):
 
 @contextmanager
 def _progress(err: Console, total: int, *, enabled: bool) -> Iterator[tuple[Console, Callable[[], None]]]:
-    """A documents bar with rate and ETA on a terminal; nothing in CI, when stderr is piped or with --quiet.
+    """A documents bar with rate and ETA on a terminal; nothing in CI, with NO_COLOR, when stderr is piped
+    or with --quiet.
     Lines printed through the returned console appear above the bar."""
-    if not (enabled and err.is_terminal and total > 1):
+    quiet_env = any(os.environ.get(name) for name in ("NO_COLOR", "CI"))  # CI logs want lines, not bars
+    if not (enabled and err.is_terminal and total > 1) or quiet_env:
         yield err, lambda: None
         return
     columns = (
