@@ -78,7 +78,8 @@ class Journal:
         if not done:
             return {}
         found = {path: done.get(content_hash(path) or "") for path in files}
-        return {path: result for path, result in found.items() if result is not None}
+        # the result names the file as it is called now (a renamed file, or two copies of one file)
+        return {path: result.model_copy(update={"path": str(path)}) for path, result in found.items() if result}
 
     def reset(self) -> None:
         self.path.unlink(missing_ok=True)

@@ -172,3 +172,20 @@ def test_folder_of_good_and_broken_files(corpus, tmp_path, run_cli, monkeypatch)
     written = sorted(os.path.basename(row["_file"]) for row in _lines(out))
     assert written == sorted([*(n for n in DOCVL if n not in bad), "FlipkartInvoice.pdf"])
     assert f"{len(bad)} failed" in result.err
+
+
+def test_resumed_records_name_the_file_as_it_is_called_now(tmp_path, run_cli):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    make_pdf(docs / "a.pdf", pages=1, text="Invoice number: INV-7")
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"invoice_number": {"type": "string"}}}))
+    out = tmp_path / "out.jsonl"
+    assert run_cli("extract", docs, "--schema", schema, "--engine", "text", "-o", out).code == 0
+    (docs / "a.pdf").rename(docs / "renamed.pdf")
+    (docs / "copy.pdf").write_bytes((docs / "renamed.pdf").read_bytes())
+    again = run_cli("extract", docs, "--schema", schema, "--engine", "text", "-o", out)
+    assert "2 document(s) finished by an earlier run" in again.err  # found by content, not by name
+    rows = _lines(out)
+    assert [os.path.basename(r["_file"]) for r in rows] == ["copy.pdf", "renamed.pdf"]
+    assert {r["invoice_number"] for r in rows} == {"INV-7"}
