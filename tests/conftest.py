@@ -91,3 +91,13 @@ def run_cli(capsys, monkeypatch):
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def stub():
+    """A recorded-response vLLM server on 127.0.0.1 (tests/vllm_stub.py)."""
+    from tests.vllm_stub import StubServer
+
+    server = StubServer()
+    yield server
+    server.close()

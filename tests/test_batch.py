@@ -13,20 +13,13 @@ import time
 import pytest
 
 from tests.conftest import REPO, make_pdf
-from tests.vllm_stub import Scripted, StubServer, completion
+from tests.vllm_stub import Scripted, completion
 
 SCHEMA = {"type": "object", "properties": {"total": {"type": "number"}}}
 
 
 def _reply(body, delay=0.0):
     return Scripted(body=completion(json.dumps({"total": 9.5, "_pages": {"total": [1]}})), delay=delay)
-
-
-@pytest.fixture
-def stub():
-    server = StubServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture

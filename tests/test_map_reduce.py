@@ -5,24 +5,15 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from docvl.load.document import PageInfo
 from docvl.plan import PlanSettings, plan_pages
 from docvl.profiles import get_profile
 from docvl.tokens import EstimateCounter
-from tests.vllm_stub import Scripted, StubServer, completion
+from tests.vllm_stub import Scripted, completion
 
 PROFILE = get_profile()
 COUNTER = EstimateCounter(PROFILE.chat.template_overhead_tokens)
 LONG = ("--page-mode", "image", "--strategy", "map-reduce")  # 40 Letter pages as images: two windows
-
-
-@pytest.fixture
-def stub():
-    server = StubServer()
-    yield server
-    server.close()
 
 
 def _texts(request) -> list[str]:

@@ -23,13 +23,6 @@ SCHEMA = {
 
 
 @pytest.fixture
-def stub():
-    server = StubServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture
 def schema_file(tmp_path):
     path = tmp_path / "schema.json"
     path.write_text(json.dumps(SCHEMA))
