@@ -74,6 +74,13 @@ class HFTokenizerCounter:
         self.template_overhead_tokens = template_overhead_tokens
         self.name = f"tokenizer {folder}"
 
+    @classmethod
+    def of(cls, tokenizer, name: str, template_overhead_tokens: int) -> HFTokenizerCounter:
+        """A counter over a tokenizer already loaded (an in-process engine's own)."""
+        counter = cls.__new__(cls)
+        counter._tok, counter.name, counter.template_overhead_tokens = tokenizer, name, template_overhead_tokens
+        return counter
+
     def count(self, text: str) -> int:
         return len(self._tok.encode(text, add_special_tokens=False))
 

@@ -63,7 +63,7 @@ def test_server_counting_more_than_the_plan_is_reported(stub, run_cli, pdf_facto
     stub.script.append(Scripted(body=completion("Yes.\nPages: 1", prompt_tokens=90_000)))
     out = json.loads(run_cli("ask", pdf_factory(pages=1), "Q?", "--server", stub.url, "--json").out)
     assert out["requests"][0]["prompt_tokens"] == 90_000
-    assert any("the server counted 90,000 prompt tokens where the plan counted" in w for w in out["warnings"])
+    assert any("the engine counted 90,000 prompt tokens where the plan counted" in w for w in out["warnings"])
 
 
 SCHEMA = {

@@ -58,6 +58,9 @@ def ask_command(
     engine: opt.Engine = "auto",
     server: opt.Server = None,
     model: opt.Model = None,
+    device: opt.Device = "auto",
+    dtype: opt.Dtype = "auto",
+    loader: opt.Loader = "native",
     concurrency: opt.Concurrency = 4,
     timeout: opt.Timeout = 300.0,
     http_retries: opt.HttpRetries = 4,
@@ -102,9 +105,17 @@ def ask_command(
     sources = find_inputs(inputs, err)
     eng = start_engine(
         engine,
-        EngineOptions(server=server, model=model, timeout=timeout, retries=http_retries, concurrency=concurrency),
+        EngineOptions(
+            server=server,
+            model=model,
+            timeout=timeout,
+            retries=http_retries,
+            concurrency=concurrency,
+            extra={"device": device, "dtype": dtype, "loader": loader},
+        ),
         err,
     )
+    cfg = opt.with_engine_tokenizer(cfg, eng, tokenizer)
     options = AskOptions(
         question=question,
         think=think,

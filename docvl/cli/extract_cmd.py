@@ -73,6 +73,9 @@ def extract_command(
     engine: opt.Engine = "auto",
     server: opt.Server = None,
     model: opt.Model = None,
+    device: opt.Device = "auto",
+    dtype: opt.Dtype = "auto",
+    loader: opt.Loader = "native",
     concurrency: opt.Concurrency = 4,
     timeout: opt.Timeout = 300.0,
     http_retries: opt.HttpRetries = 4,
@@ -134,9 +137,11 @@ def extract_command(
             retries=http_retries,
             concurrency=concurrency,
             structured=structured,
+            extra={"device": device, "dtype": dtype, "loader": loader},
         ),
         err,
     )
+    cfg = opt.with_engine_tokenizer(cfg, eng, tokenizer)
     options = ExtractOptions(
         schema=the_schema,
         retries=retries,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from docvl.pages import PageSelection
 from docvl.plan import DEFAULT_MAX_OUTPUT, DEFAULT_MIN_TILES, PAGE_MODES, STRATEGIES, PlanSettings, check_settings
 from docvl.planning import Planning
 from docvl.profiles import DEFAULT_PROFILE, get_profile
-from docvl.tokens import make_counter
+from docvl.tokens import HFTokenizerCounter, make_counter
 
 INPUTS = "Inputs"
 PLANNING = "Planning (how pages fit the context)"
@@ -171,6 +172,15 @@ def planning(
     )
 
 
+def with_engine_tokenizer(cfg: Planning, engine, tokenizer: Path | None) -> Planning:
+    """An in-process engine's own tokenizer counts the plan's text exactly, unless --tokenizer names one."""
+    own = getattr(engine, "tokenizer", None)
+    if tokenizer is not None or own is None:
+        return cfg
+    counter = HFTokenizerCounter.of(own, f"tokenizer of {engine.model}", cfg.profile.chat.template_overhead_tokens)
+    return replace(cfg, counter=counter)
+
+
 ENGINE = "Engine"
 
 Engine = Annotated[
@@ -179,7 +189,8 @@ Engine = Annotated[
         "--engine",
         "-e",
         help="auto (a server if --server/DOCVL_BASE_URL is set, else text), openai (vLLM, SGLang, NIM, any "
-        "OpenAI-compatible server) or text (no model: the PDF text layer).",
+        "OpenAI-compatible server), transformers (the model in-process: --model HUB_ID_OR_FOLDER) or text (no "
+        "model: the PDF text layer).",
         rich_help_panel=ENGINE,
     ),
 ]
@@ -198,9 +209,36 @@ Model = Annotated[
     typer.Option(
         "--model",
         envvar="DOCVL_MODEL",
-        help="Model name on the server (default: the first one it lists). API key: DOCVL_API_KEY or OPENAI_API_KEY.",
+        help="Model name on the server (default: the first one it lists), or for --engine transformers a hub id or "
+        "checkpoint folder. API key: DOCVL_API_KEY or OPENAI_API_KEY.",
         rich_help_panel=ENGINE,
         show_default=False,
+    ),
+]
+Device = Annotated[
+    str,
+    typer.Option(
+        "--device",
+        help="transformers engine: auto (a CUDA GPU, else exit 3), cuda, cuda:N or cpu (tiny test models).",
+        rich_help_panel=ENGINE,
+    ),
+]
+Dtype = Annotated[
+    str,
+    typer.Option(
+        "--dtype",
+        help="transformers engine: auto (bfloat16 on GPU), bfloat16, float16 or float32. For FP8 pass the FP8 "
+        "checkpoint as --model.",
+        rich_help_panel=ENGINE,
+    ),
+]
+Loader = Annotated[
+    str,
+    typer.Option(
+        "--loader",
+        help="transformers engine: native (transformers >= 5.10, no remote code) or remote (the checkpoint's own "
+        "code, transformers 4.53).",
+        rich_help_panel=ENGINE,
     ),
 ]
 Concurrency = Annotated[

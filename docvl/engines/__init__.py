@@ -11,6 +11,7 @@ from docvl.errors import UsageError
 BUILT_IN = {
     "openai": "docvl.engines.openai_engine:OpenAIEngine",
     "text": "docvl.engines.text_engine:TextEngine",
+    "transformers": "docvl.engines.transformers_engine:TransformersEngine",
 }
 
 __all__ = ["Engine", "EngineOptions", "Generation", "Reply", "available_engines", "open_engine"]

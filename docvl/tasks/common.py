@@ -117,9 +117,9 @@ class TaskRun:
         )
         if reply.usage.prompt_tokens > planned:
             self.result.warnings.append(
-                f"the server counted {reply.usage.prompt_tokens:,} prompt tokens where the plan counted {planned:,}: "
-                "it tiles or templates differently from the profile (check its max_num_tiles and thumbnail settings, "
-                "or pass --tokenizer)"
+                f"the engine counted {reply.usage.prompt_tokens:,} prompt tokens where the plan counted {planned:,}: "
+                "it tiles or templates differently from the profile (check a server's max_num_tiles and thumbnail "
+                "settings), or the text estimate fell short (pass --tokenizer)"
             )
         return reply
 

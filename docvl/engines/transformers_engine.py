@@ -1,0 +1,326 @@
+"""The `transformers` engine: Nemotron Nano V2 VL loaded in-process with transformers.
+
+Two loaders behind one engine (``--loader``):
+
+- ``native`` (default; transformers >= 5.10): the model assembled from transformers' own parts, as the
+  ``nemotron_h_omni`` class does — RADIO vision encoder, pixel shuffle 0.5, the ``mlp1`` projector and the
+  NemotronH hybrid LLM. Its weight names are those of the Nano V2 VL checkpoint (notes/engines-on-cpu.md
+  §3), so a checkpoint's config in the Nano layout (``NemotronH_Nano_VL_V2``: ``llm_config``,
+  ``vit_hidden_size``, ``img_context_token_id``) is read into that class. The class's own image
+  processor does another tiling and needs torchvision, so docvl feeds it the tiles of its own plan: each
+  page already drawn at its grid size is cut into 512-px tiles plus the thumbnail, normalised with the
+  checkpoint's ``norm_mean``/``norm_std``, and each tile is one 32x32-patch "image" (256 tokens after
+  pixel shuffle). No ``trust_remote_code``.
+- ``remote``: the seed recipe, ``AutoModelForCausalLM.from_pretrained(path, trust_remote_code=True)``
+  with the checkpoint's own processor, for the transformers version its code was written for (< 4.54).
+
+Prompts go through the tokenizer's chat template; each page image is one ``<image>`` placeholder, which
+becomes ``<img>`` + 256 x tiles ``<image>`` + ``</img>`` as in vLLM's Nano V2 VL processor.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from docvl.engines.base import EngineOptions, Generation, Reply
+from docvl.errors import EngineUnavailable, UsageError
+from docvl.prompt import ImagePart, Prompt, TextPart
+from docvl.results import Usage
+
+CHECKPOINTS = {
+    "bf16": "nvidia/NVIDIA-Nemotron-Nano-12B-v2-VL-BF16",
+    "fp8": "nvidia/NVIDIA-Nemotron-Nano-12B-v2-VL-FP8",
+}
+DEFAULT_MODEL = CHECKPOINTS["bf16"]
+NANO_MODEL_TYPE = "NemotronH_Nano_VL_V2"
+END_OF_TURN = "<SPECIAL_12>"
+IMG_START, IMG_END, IMG_CONTEXT = "<img>", "</img>", "<image>"
+# C-RADIO's input conditioner when a config does not say (the checkpoint's config.json does).
+DEFAULT_MEAN = (0.48145466, 0.4578275, 0.40821073)
+DEFAULT_STD = (0.26862954, 0.26130258, 0.27577711)
+LOADERS = ("native", "remote")
+DTYPES = ("auto", "bfloat16", "float16", "float32")
+
+
+class TransformersEngine:
+    name = "transformers"
+    reads = "pixels"
+    image_encoding = None  # pixels stay in-process
+
+    def __init__(self, options: EngineOptions) -> None:
+        extra = options.extra
+        self.loader = extra.get("loader", "native")
+        if self.loader not in LOADERS:
+            raise UsageError(f"--loader {self.loader!r} is not a loader", fix=f"choose one of: {', '.join(LOADERS)}")
+        dtype_name = extra.get("dtype", "auto")
+        if dtype_name not in DTYPES:
+            raise UsageError(f"--dtype {dtype_name!r} is not a dtype", fix=f"choose one of: {', '.join(DTYPES)}")
+        missing = [m for m in ("torch", "transformers") if importlib.util.find_spec(m) is None]
+        if missing:
+            raise EngineUnavailable(
+                f"the transformers engine needs {' and '.join(missing)}",
+                fix="pip install 'docvl[hf]' (and 'docvl[gpu]' for the Mamba kernels on CUDA)",
+            )
+        import torch
+
+        self.torch = torch
+        self.device = _device(extra.get("device", "auto"), torch)
+        self.dtype = _dtype(dtype_name, self.device, torch)
+        self.folder = _locate(options.model or DEFAULT_MODEL)
+        self.config = json.loads((self.folder / "config.json").read_text())
+        _preflight_memory(self.folder, self.device, torch)
+        self.kernels = all(importlib.util.find_spec(m) is not None for m in ("mamba_ssm", "causal_conv1d"))
+        from transformers import AutoTokenizer
+
+        with _quiet_transformers():
+            self.tokenizer = AutoTokenizer.from_pretrained(self.folder, trust_remote_code=self.loader == "remote")
+        self.net = self._load_native() if self.loader == "native" else self._load_remote()
+        vision = self.config.get("vision_config") or {}
+        self.mean = tuple(self.config.get("norm_mean") or vision.get("norm_mean") or DEFAULT_MEAN)
+        self.std = tuple(self.config.get("norm_std") or vision.get("norm_std") or DEFAULT_STD)
+        self.tile_size = int(self.config.get("force_image_size") or 512)
+        self.patch = int(vision.get("patch_size") or self.config.get("patch_size") or 16)
+        ratio = float(self.config.get("downsample_ratio") or 0.5)
+        self.tokens_per_tile = int((self.tile_size // self.patch) ** 2 * ratio**2)
+        vocab = self.tokenizer.get_vocab()
+        self.stop_ids = sorted({vocab[t] for t in (END_OF_TURN,) if t in vocab} | {self.tokenizer.eos_token_id} - {None})
+        self.model = options.model or DEFAULT_MODEL  # the name results record, as the openai engine's
+        self.last_inputs: dict[str, Any] = {}  # what the last generate() fed the model (tests, --json debugging)
+
+    # loading ----------------------------------------------------------------------------------------
+
+    def _load_native(self):
+        import transformers
+
+        if _version(transformers.__version__) < (5, 10):
+            raise EngineUnavailable(
+                f"--loader native needs transformers >= 5.10 (installed: {transformers.__version__})",
+                fix="pip install -U 'transformers>=5.10', or use --loader remote with the checkpoint's own code",
+            )
+        from transformers.models.nemotron_h_omni import NemotronH_Omni_Reasoning_V3, NemotronH_Omni_Reasoning_V3_Config
+
+        # the config as transformers writes it (special floats such as Infinity encoded), read its own way
+        raw = NemotronH_Omni_Reasoning_V3_Config._dict_from_json_file(self.folder / "config.json")
+        for key in ("model_type", "architectures", "auto_map", "transformers_version"):
+            raw.pop(key, None)
+        if self.config.get("model_type") == NANO_MODEL_TYPE:
+            # the Nano layout's names for what the Omni class calls text_config / vision_hidden_size / image_token_id
+            raw.setdefault("text_config", raw.pop("llm_config", None))
+            raw.setdefault("vision_hidden_size", raw.pop("vit_hidden_size", 1280))
+            raw.setdefault("image_token_id", raw.pop("img_context_token_id", None))
+        if raw.get("image_token_id") is None:
+            raw["image_token_id"] = self.tokenizer.convert_tokens_to_ids(IMG_CONTEXT)
+        with _quiet_transformers():
+            config = NemotronH_Omni_Reasoning_V3_Config(**raw)
+            model = NemotronH_Omni_Reasoning_V3.from_pretrained(self.folder, config=config, dtype=self.dtype)
+        return model.to(self.device).eval()
+
+    def _load_remote(self):
+        import transformers
+
+        if _version(transformers.__version__) >= (4, 54):
+            raise EngineUnavailable(
+                f"--loader remote runs the checkpoint's own code, written for transformers 4.53 "
+                f"(installed: {transformers.__version__})",
+                fix="pip install 'transformers>4.53,<4.54' in a separate environment, or use --loader native",
+            )
+        from transformers import AutoModelForCausalLM, AutoProcessor
+
+        self.processor = AutoProcessor.from_pretrained(self.folder, trust_remote_code=True)
+        model = AutoModelForCausalLM.from_pretrained(
+            self.folder, trust_remote_code=True, torch_dtype=self.dtype, device_map=self.device
+        )
+        return model.eval()
+
+    def describe(self) -> str:
+        kernels = "mamba-ssm/causal-conv1d kernels" if self.kernels and self.device.startswith("cuda") else (
+            "pure-torch Mamba (install the gpu extra on CUDA for the kernels)"
+        )
+        dtype = str(self.dtype).removeprefix("torch.")
+        return f"transformers ({self.model}, {self.loader} loader, {self.device}, {dtype}; {kernels})"
+
+    # generation -------------------------------------------------------------------------------------
+
+    def generate(self, prompt: Prompt, generation: Generation) -> Reply:
+        if self.loader == "remote":
+            raise EngineUnavailable(
+                "--loader remote is not wired to docvl's tiling yet", fix="use --loader native (the default)"
+            )
+        torch = self.torch
+        start = time.perf_counter()
+        content: list[dict[str, Any]] = []
+        tiles: list[Any] = []
+        counts: list[int] = []
+        for part in prompt.parts:
+            if isinstance(part, TextPart):
+                content.append({"type": "text", "text": part.text})
+            elif isinstance(part, ImagePart):
+                content.append({"type": "image"})
+                page_tiles = _tiles(part.page)
+                tiles.extend(page_tiles)
+                counts.append(len(page_tiles))
+        messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": content}]
+        text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        text = _expand_images(text, counts, self.tokens_per_tile)
+        inputs = self.tokenizer(text, return_tensors="pt", add_special_tokens=False).to(self.device)
+        kwargs: dict[str, Any] = {}
+        if tiles:
+            kwargs["pixel_values"] = self._pixel_values(tiles)
+            side = self.tile_size // self.patch
+            kwargs["image_grid_hw"] = torch.tensor([[side, side]] * len(tiles), device=self.device)
+        sampling: dict[str, Any] = {"do_sample": False}
+        if generation.temperature > 0:
+            sampling = {"do_sample": True, "temperature": generation.temperature}
+            if generation.top_p is not None:
+                sampling["top_p"] = generation.top_p
+        self.last_inputs = {"text": text, "input_ids": inputs["input_ids"], "tiles": len(tiles), **kwargs}
+        # the pure-torch Mamba fallback logs once per kernel; describe() already said which path runs
+        with torch.inference_mode(), _quiet_transformers():
+            output = self.net.generate(
+                **inputs,
+                **kwargs,
+                **sampling,
+                max_new_tokens=generation.max_tokens,
+                eos_token_id=self.stop_ids,
+                pad_token_id=self.tokenizer.pad_token_id or self.stop_ids[0],
+            )
+        prompt_len = inputs["input_ids"].shape[1]
+        new = output[0, prompt_len:].tolist()
+        stopped = bool(new) and new[-1] in self.stop_ids
+        reply_ids = new[:-1] if stopped else new
+        notes = ["in-process generation is not schema-constrained: replies are validated, then re-asked"] if (
+            generation.json_schema is not None
+        ) else []
+        return Reply(
+            # special tokens kept: <think>...</think> is the parse stage's to split off
+            text=self.tokenizer.decode(reply_ids, skip_special_tokens=False),
+            finish_reason="stop" if stopped else "length",
+            usage=Usage(prompt_tokens=prompt_len, completion_tokens=len(new), requests=1),
+            model=self.model,
+            seconds=time.perf_counter() - start,
+            notes=notes,
+        )
+
+    def _pixel_values(self, tiles: list[Any]):
+        """Tiles (PIL, tile_size square) -> normalised, channel-major 16x16 patches, one row per patch, as
+        the class's packed vision input takes them (each tile a 32x32-patch image)."""
+        import numpy as np
+
+        torch = self.torch
+        array = np.stack([np.asarray(t.convert("RGB"), dtype=np.float32) / 255.0 for t in tiles])  # n,H,W,3
+        x = (torch.from_numpy(array) - torch.tensor(self.mean)) / torch.tensor(self.std)
+        n, side, p = len(tiles), self.tile_size // self.patch, self.patch
+        x = x.permute(0, 3, 1, 2).reshape(n, 3, side, p, side, p).permute(0, 2, 4, 1, 3, 5).reshape(n * side * side, 3 * p * p)
+        return x.to(self.device, self.dtype)
+
+    def close(self) -> None:
+        self.net = None
+
+
+@contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """Transformers' warnings that are not news here: a Nano-layout config read by its own classes, the
+    pure-torch Mamba fallback (describe() says which path runs), progress bars while loading."""
+    import transformers
+
+    verbosity = transformers.logging.get_verbosity()
+    bars = transformers.utils.logging.is_progress_bar_enabled()
+    transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()  # "Loading weights" bars: not in CI logs
+    try:
+        yield
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+        if bars:
+            transformers.utils.logging.enable_progress_bar()
+
+
+def _tiles(page) -> list[Any]:
+    """The page drawn at its grid size, cut row-major into tiles, then its thumbnail (design.md §1.1)."""
+    grid, image = page.grid, page.image
+    size = grid.tile_size
+    tiles = [
+        image.crop((c * size, r * size, (c + 1) * size, (r + 1) * size)) for r in range(grid.rows) for c in range(grid.cols)
+    ]
+    if grid.thumbnail:
+        tiles.append(page.thumbnail)
+    return tiles
+
+
+def _expand_images(text: str, counts: list[int], tokens_per_tile: int) -> str:
+    """The k-th <image> placeholder becomes <img> + tokens_per_tile x tiles <image> + </img>."""
+    pieces = text.split(IMG_CONTEXT)
+    if len(pieces) - 1 != len(counts):
+        raise ValueError(f"the chat template gave {len(pieces) - 1} image placeholders for {len(counts)} pages")
+    out = [pieces[0]]
+    for count, rest in zip(counts, pieces[1:], strict=True):
+        out.append(IMG_START + IMG_CONTEXT * (tokens_per_tile * count) + IMG_END + rest)
+    return "".join(out)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    import re
+
+    return tuple(int(p) for p in re.findall(r"\d+", text)[:2])
+
+
+def _device(requested: str, torch) -> str:
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        raise EngineUnavailable(
+            "the transformers engine found no GPU (torch.cuda.is_available() is False)",
+            fix="run on a CUDA machine, pass --device cpu for a small test model, or use --server with a vLLM server",
+        )
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise EngineUnavailable(f"--device {requested}: no CUDA GPU is visible", fix="check nvidia-smi, or pass --device cpu")
+    return requested
+
+
+def _dtype(name: str, device: str, torch):
+    if name == "auto":
+        return torch.bfloat16 if device.startswith("cuda") else torch.float32
+    return getattr(torch, name)
+
+
+def _locate(model: str) -> Path:
+    """A local folder, or a hub id already in the local cache. Never downloads: that is the user's step."""
+    folder = Path(model).expanduser()
+    if folder.is_dir():
+        if not (folder / "config.json").is_file():
+            raise EngineUnavailable(f"--model {model}: no config.json in that folder", fix="point --model at a checkpoint folder")
+        return folder
+    if folder.exists() or model.count("/") != 1:
+        raise EngineUnavailable(f"--model {model}: not a checkpoint folder or a hub id", fix=f"e.g. --model {DEFAULT_MODEL}")
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(model, local_files_only=True))
+    except Exception as exc:
+        offline = " (HF_HUB_OFFLINE is set)" if os.environ.get("HF_HUB_OFFLINE") else ""
+        raise EngineUnavailable(
+            f"--model {model} is not in the local Hugging Face cache{offline}",
+            fix=f"fetch it first: huggingface-cli download {model} --local-dir ./{model.split('/')[-1]}, then "
+            f"--model ./{model.split('/')[-1]}",
+        ) from exc
+
+
+def _preflight_memory(folder: Path, device: str, torch) -> None:
+    """Weights must fit the GPU: say how much is needed and which checkpoint fits instead."""
+    if not device.startswith("cuda"):
+        return
+    weights = sum(f.stat().st_size for f in folder.glob("*.safetensors"))
+    free, total = torch.cuda.mem_get_info(torch.device(device))
+    if weights * 1.1 > free:
+        raise EngineUnavailable(
+            f"the weights in {folder} need about {weights * 1.1 / 2**30:.0f} GiB of GPU memory; "
+            f"{free / 2**30:.0f} of {total / 2**30:.0f} GiB are free",
+            fix=f"use the FP8 checkpoint ({CHECKPOINTS['fp8']}, about 13 GB; Hopper/Ada) or a bigger GPU",
+        )

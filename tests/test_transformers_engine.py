@@ -1,0 +1,94 @@
+"""The in-process transformers engine through the loader users get, on a tiny random model of Nano V2 VL's
+real architecture (tests/tiny_nano_vl.py) saved in the checkpoint's layout. What must hold whatever the
+random weights say: image tokens and tiles equal the plan, the Nemotron-H turn layout, generation stops
+within max tokens, usage recorded."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="needs torch (CI installs the CPU wheel; pip install 'docvl[hf]')")
+pytest.importorskip("transformers.models.nemotron_h_omni", reason="needs transformers >= 5.10 (nemotron_h_omni)")
+
+from docvl.engines.transformers_engine import TransformersEngine  # noqa: E402
+from tests.tiny_nano_vl import save_tiny_nano_vl  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    return save_tiny_nano_vl(tmp_path_factory.mktemp("nano"))
+
+
+@pytest.fixture
+def fed(monkeypatch):
+    """What each generate() call fed the model."""
+    calls: list[dict] = []
+    original = TransformersEngine.generate
+
+    def spy(self, prompt, generation):
+        reply = original(self, prompt, generation)
+        calls.append({**self.last_inputs, "image_token_id": self.tokenizer.convert_tokens_to_ids("<image>")})
+        return reply
+
+    monkeypatch.setattr(TransformersEngine, "generate", spy)
+    return calls
+
+
+def test_ask_feeds_the_planned_tiles_in_the_nemotron_turn_layout(checkpoint, fed, run_cli, pdf_factory):
+    pdf = pdf_factory("two.pdf", pages=2)
+    result = run_cli("ask", pdf, "What is the total?", "--engine", "transformers", "--model", checkpoint,
+                     "--device", "cpu", "--page-mode", "image", "--max-tiles", "4", "--max-output", "8", "--json")  # fmt: skip
+    assert result.code == 0, result.err
+    out = json.loads(result.out)
+    (call,) = fed
+    planned_tiles = sum(p["tiles"] for p in out["plan"]["pages"])
+    assert planned_tiles == 2 * 5  # Letter at max 4 tiles: 2x2 + thumbnail, each page
+    assert call["tiles"] == planned_tiles
+    assert call["pixel_values"].shape == (planned_tiles * 32 * 32, 3 * 16 * 16)  # 16-px patches of 512-px tiles
+    assert call["image_grid_hw"].tolist() == [[32, 32]] * planned_tiles
+    image_tokens = int((call["input_ids"] == call["image_token_id"]).sum())
+    assert image_tokens == 256 * planned_tiles == sum(p["image_tokens"] - 2 for p in out["plan"]["pages"])
+    text = call["text"]
+    assert text.startswith("<SPECIAL_10>System\n/no_think\n<SPECIAL_11>User\nPage 1:\n<img><image>")
+    assert text.count("<img>") == 2 and text.endswith("\n<SPECIAL_11>Assistant\n")
+    assert out["engine"] == "transformers" and out["model"] == str(checkpoint)
+    assert out["usage"]["prompt_tokens"] == call["input_ids"].shape[1] and 1 <= out["usage"]["completion_tokens"] <= 8
+    # the plan counted with the model's own tokenizer: what it planned is what the model was fed
+    assert out["plan"]["token_counter"] == f"tokenizer of {checkpoint}"
+    assert out["requests"][0]["planned_prompt_tokens"] == out["requests"][0]["prompt_tokens"] == out["usage"]["prompt_tokens"]
+    assert out["status"] in ("ok", "partial")  # random weights: any text, maybe cut off at 8 tokens
+
+
+def test_extract_through_the_same_loader(checkpoint, fed, run_cli, pdf_factory, tmp_path):
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"total": {"type": "number"}}}))
+    out = tmp_path / "out.jsonl"
+    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--engine", "transformers", "--model",
+                     checkpoint, "--device", "cpu", "--max-tiles", "1", "--page-mode", "image", "--max-output", "8",
+                     "--retries", "1", "-o", out)  # fmt: skip
+    assert result.code == 0, result.err
+    (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+    # random weights never write the JSON in 8 tokens: the record is kept, cut off, with its reply
+    assert row["_status"] == "partial" and any("cut off" in e for e in row["_errors"]) and "_raw_reply" in row
+    (call,) = fed  # a reply cut off at --max-output is not re-asked: the next would be cut off too
+    assert call["tiles"] == 1 and '"total"' in call["text"]  # the schema travels in the prompt
+    assert "not schema-constrained" in result.err
+
+
+def test_engine_unavailable_says_what_to_do(checkpoint, run_cli, pdf_factory, monkeypatch):
+    pdf = pdf_factory(pages=1)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    no_gpu = run_cli("ask", pdf, "Q?", "--engine", "transformers", "--model", checkpoint)
+    assert no_gpu.code == 3 and "found no GPU" in no_gpu.err and "--device cpu" in no_gpu.err
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(checkpoint.parent / "empty-cache"))
+    missing = run_cli("ask", pdf, "Q?", "--engine", "transformers", "--model", "nvidia/NVIDIA-Nemotron-Nano-12B-v2-VL-BF16",
+                      "--device", "cpu")  # fmt: skip
+    assert missing.code == 3 and "huggingface-cli download nvidia/NVIDIA-Nemotron-Nano-12B-v2-VL-BF16" in missing.err
+    remote = run_cli("ask", pdf, "Q?", "--engine", "transformers", "--model", checkpoint, "--device", "cpu",
+                     "--loader", "remote")  # fmt: skip
+    assert remote.code == 3 and "transformers 4.53" in remote.err
+    bad = run_cli("ask", pdf, "Q?", "--engine", "transformers", "--model", checkpoint, "--device", "cpu", "--loader", "x")
+    assert bad.code == 2

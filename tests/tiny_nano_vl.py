@@ -1,0 +1,78 @@
+"""A tiny, randomly initialised model of Nemotron Nano V2 VL's real architecture, saved like the checkpoint.
+
+RADIO vision encoder -> pixel shuffle 0.5 -> mlp1 projector -> NemotronH hybrid LLM (Mamba-2, attention and
+MLP layers), built with transformers' own `nemotron_h_omni` class, whose weight names are the checkpoint's
+(notes/engines-on-cpu.md §3). The config is rewritten in the checkpoint's layout (`NemotronH_Nano_VL_V2`:
+`llm_config`, `vit_hidden_size`, `img_context_token_id`), and the tokenizer is trained here with the
+Nemotron-H chat template and the <img>, </img>, <image> tokens (§4). About 2M parameters; saved in ~2 s.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+SPECIALS = ["<unk>", "<s>", "</s>", "<SPECIAL_10>", "<SPECIAL_11>", "<SPECIAL_12>", "<img>", "</img>", "<image>",
+            "<think>", "</think>"]  # fmt: skip
+TEMPLATE = (
+    "{%- for m in messages -%}"
+    "{%- if m['role']=='system' -%}<SPECIAL_10>System{{ '\\n' }}{%- elif m['role']=='user' -%}<SPECIAL_11>User{{ '\\n' }}"
+    "{%- else -%}<SPECIAL_11>Assistant{{ '\\n' }}{%- endif -%}"
+    "{%- if m['content'] is string -%}{{ m['content'] }}{%- else -%}{%- for c in m['content'] -%}"
+    "{%- if c['type'] in ['image','image_url'] -%}<image>{%- elif c['type']=='text' -%}{{ c['text'] }}{%- endif -%}"
+    "{%- endfor -%}{%- endif -%}{{ '\\n' }}{%- endfor -%}"
+    "{%- if add_generation_prompt -%}<SPECIAL_11>Assistant{{ '\\n' }}{%- endif -%}"
+)
+CORPUS = ["Page 1: What is the total? Answer: 9.50 EUR. Pages: 1, 2. {\"total\": null, \"_pages\": []}"] * 20
+
+
+def save_tiny_nano_vl(folder: Path) -> Path:
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+    from transformers.models.nemotron_h_omni import NemotronH_Omni_Reasoning_V3, NemotronH_Omni_Reasoning_V3_Config
+
+    tok = Tokenizer(models.BPE(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=512, special_tokens=SPECIALS, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())  # fmt: skip
+    tok.train_from_iterator(CORPUS, trainer)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", bos_token="<s>", eos_token="<SPECIAL_12>",
+                                        pad_token="</s>", chat_template=TEMPLATE)  # fmt: skip
+    image_id, end_of_turn = tokenizer.convert_tokens_to_ids(["<image>", "<SPECIAL_12>"])
+    config = NemotronH_Omni_Reasoning_V3_Config(
+        vision_config=dict(model_type="radio", hidden_size=64, num_hidden_layers=2, num_attention_heads=4, patch_size=16,
+                           max_img_size=2048, num_cls_tokens=4, num_registers=4, video_temporal_patch_size=2),
+        text_config=dict(model_type="nemotron_h", vocab_size=512, hidden_size=128, hybrid_override_pattern="M-M*-M-",
+                         num_attention_heads=4, num_key_value_heads=2, head_dim=32, intermediate_size=256,
+                         mamba_num_heads=8, mamba_head_dim=16, ssm_state_size=16, n_groups=1, chunk_size=16,
+                         eos_token_id=end_of_turn),
+        vision_hidden_size=64,
+        projector_hidden_size=96,
+        downsample_ratio=0.5,
+        image_token_id=image_id,
+    )
+    torch.manual_seed(0)
+    NemotronH_Omni_Reasoning_V3(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    # the checkpoint's own layout (configuration.py of NVIDIA-Nemotron-Nano-12B-v2-VL)
+    saved = json.loads((folder / "config.json").read_text())
+    nano = {
+        "architectures": ["NemotronH_Nano_VL_V2"],
+        "model_type": "NemotronH_Nano_VL_V2",
+        "llm_config": saved["text_config"],
+        "vision_config": saved["vision_config"],
+        "vit_hidden_size": saved["vision_hidden_size"],
+        "projector_hidden_size": saved["projector_hidden_size"],
+        "downsample_ratio": 0.5,
+        "force_image_size": 512,
+        "patch_size": 16,
+        "use_thumbnail": True,
+        "ps_version": "v2",
+        "img_context_token_id": image_id,
+        "norm_mean": [0.48145466, 0.4578275, 0.40821073],
+        "norm_std": [0.26862954, 0.26130258, 0.27577711],
+    }
+    (folder / "config.json").write_text(json.dumps(nano, indent=2))
+    return folder
