@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -92,7 +93,9 @@ class TransformersEngine:
         vocab = self.tokenizer.get_vocab()
         self.stop_ids = sorted({vocab[t] for t in (END_OF_TURN,) if t in vocab} | {self.tokenizer.eos_token_id} - {None})
         self.model = options.model or DEFAULT_MODEL  # the name results record, as the openai engine's
-        self.last_inputs: dict[str, Any] = {}  # what the last generate() fed the model (tests, --json debugging)
+        self.last_inputs: dict[str, Any] = {}  # what the last generate() fed the model (tests, debugging)
+        # one generate() at a time on the one model: --concurrency then overlaps drawing pages with it
+        self._lock = threading.Lock()
 
     # loading ----------------------------------------------------------------------------------------
 
@@ -180,9 +183,10 @@ class TransformersEngine:
             sampling = {"do_sample": True, "temperature": generation.temperature}
             if generation.top_p is not None:
                 sampling["top_p"] = generation.top_p
-        self.last_inputs = {"text": text, "input_ids": inputs["input_ids"], "tiles": len(tiles), **kwargs}
+        fed = {"text": text, "input_ids": inputs["input_ids"], "tiles": len(tiles), **kwargs}
         # the pure-torch Mamba fallback logs once per kernel; describe() already said which path runs
-        with torch.inference_mode(), _quiet_transformers():
+        with self._lock, torch.inference_mode(), _quiet_transformers():
+            self.last_inputs = fed
             output = self.net.generate(
                 **inputs,
                 **kwargs,
