@@ -182,3 +182,15 @@ def test_resumed_records_name_the_file_as_it_is_called_now(tmp_path, run_cli):
     rows = _lines(out)
     assert [os.path.basename(r["_file"]) for r in rows] == ["copy.pdf", "renamed.pdf"]
     assert {r["invoice_number"] for r in rows} == {"INV-7"}
+
+
+@pytest.mark.parametrize("suffix", ["csv", "jsonl"])
+def test_a_run_where_every_document_fails_writes_no_output(tmp_path, run_cli, suffix):
+    bad = tmp_path / "empty.pdf"
+    bad.write_bytes(b"")
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps(SCHEMA))
+    out = tmp_path / f"out.{suffix}"
+    result = run_cli("extract", bad, "--schema", schema, "--engine", "text", "-o", out)
+    assert result.code == 1 and "(nothing written)" in result.err
+    assert not out.exists()

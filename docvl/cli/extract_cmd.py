@@ -155,6 +155,7 @@ def extract_command(
         engine_slots=threading.BoundedSemaphore(concurrency),
     )
     fields = list(the_schema["properties"])
+    existed = output is not None and output.exists()
     journal, done = None, {}
     if output is not None:
         # what changes a record: a re-run with other options must not reuse the old ones
@@ -211,6 +212,10 @@ def extract_command(
     if output is None:
         if kind != "jsonl":
             sys.stdout.write(text)  # raw: a console would rewrap lines and expand tabs inside CSV cells
+    elif not rows and not existed:
+        # every document failed: no file of no records, which a later step could take for a result
+        output.unlink(missing_ok=True)
+        output = None
     else:
         try:
             write_atomic(output, text)
@@ -219,6 +224,6 @@ def extract_command(
                 f"[bold red]error[/]: cannot write {escape(str(output))}: {escape(str(exc))} — check the path and free space"
             )
             raise typer.Exit(EXIT_DOCUMENT_FAILED) from exc
-    where = f" -> {output}" if output else ""
+    where = f" -> {output}" if output else (" (nothing written)" if not rows else "")
     err.print(f"{sum(counts.values())} document(s): {counts['ok']} ok, {counts['partial']} partial, {counts['failed']} failed{where}")
     raise typer.Exit(code)
