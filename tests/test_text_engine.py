@@ -138,3 +138,13 @@ def test_scanned_pages_are_read_with_ocr(corpus, run_cli):
     assert out["pages"] == [page]
     assert str(item["answer"]) in out["answer"]  # 99.7, read from pixels: the file has no text layer
     assert any("read with OCR" in w for w in out["warnings"])
+
+
+def test_text_engine_says_not_found_rather_than_not_stated(run_cli, pdf_factory, tmp_path):
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps({"type": "object", "required": ["iban"], "properties": {"iban": {"type": "string"}}}))
+    out = tmp_path / "out.jsonl"
+    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--engine", "text", "-o", out)
+    (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert result.code == 0 and row["_status"] == "partial"
+    assert row["_errors"] == ["iban: required, but not found by the text engine (null)"]

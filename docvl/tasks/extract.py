@@ -61,8 +61,11 @@ def extract_document(
             for c in conflicts
         )
         remaining = list(dict.fromkeys(e for a in per_window for e in a.errors))  # still invalid after re-asks
+        # a model that answers null read the page and says it is not there; the text engine only says it
+        # found no label or pattern for it
+        why = "not found by the text engine (null)" if engine.reads == "text" else "the document does not state it (null)"
         missing = [
-            f"{name}: required, but the document does not state it (null)"
+            f"{name}: required, but {why}"
             for name in options.schema.get("required", [])
             if data is not None and data.get(name) is None
         ]
