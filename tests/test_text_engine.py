@@ -102,6 +102,16 @@ def test_money_prefers_cents_and_skips_percentages():
     assert parse_money("Total (2 items) 12.50") == 12.5
 
 
+def test_money_is_not_a_date_or_a_long_identifier():
+    assert parse_money("TOTAL AMOUNT DUE ON August 3 , 2014") is None  # AWS invoice: the year is no amount
+    assert parse_money("Total 1.249,00 EUR due 12.03.2024") == 1249.0
+    assert parse_money("Phone: 8756390642") is None
+    assert parse_money("Order 17589684") is None
+    assert parse_money("Total 1,249,000.00") == 1249000.0  # separators make it money however long
+    assert parse_money("Total 12 items 2014") == 2014.0  # not a month name: not a date
+    assert parse_date("August 3 , 2014") == "2014-08-03"
+
+
 @pytest.mark.parametrize(
     ("text", "iso"),
     [

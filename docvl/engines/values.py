@@ -34,7 +34,7 @@ _AMOUNT = re.compile(r"(?<![\w.,])[-−]?(?:\d{1,3}(?:[.,'  ]\d{3})+|\d+)(?:[.,]
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{2,4})\b")
 _NAMED_DATE = re.compile(
-    r"\b(\d{1,2})\.?\s*(?:de\s+)?([A-Za-zÀ-ÿ]{3,10})\.?,?\s+(\d{4})\b|\b([A-Za-zÀ-ÿ]{3,10})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b"
+    r"\b(\d{1,2})\.?\s*(?:de\s+)?([A-Za-zÀ-ÿ]{3,10})\.?,?\s+(\d{4})\b|\b([A-Za-zÀ-ÿ]{3,10})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s+(\d{4})\b"
 )
 
 
@@ -51,12 +51,14 @@ def parse_amount(text: str) -> float | None:
 def parse_money(text: str) -> float | None:
     """The money amount a label's line holds: amounts with cents beat bare numbers, percentages and
     quantities are skipped, and the rightmost wins (totals sit at the right end of their line)."""
-    text = text.replace("\u202f", " ")
+    text = _without_dates(text.replace("\u202f", " "))
     found: list[tuple[bool, float]] = []
     for match in _AMOUNT.finditer(text):
         if text[match.end() : match.end() + 2].strip().startswith("%"):
             continue
         raw = match.group(0).replace("−", "-").replace("'", "").replace(" ", "").replace("\u00a0", "")
+        if re.fullmatch(r"-?\d{7,}", raw):
+            continue  # seven digits or more with no separator: a phone, order or account number, not money
         value = _to_number(raw)
         if value is not None:
             found.append((bool(re.search(r"[.,]\d{2}$", raw)), value))
@@ -64,6 +66,20 @@ def parse_money(text: str) -> float | None:
     if with_cents:
         return with_cents[-1]
     return found[-1][1] if found else None
+
+
+def _without_dates(text: str) -> str:
+    """Dates blanked out: 'TOTAL AMOUNT DUE ON August 3, 2014' holds no amount, whatever 2014 looks like."""
+
+    def blank(match: re.Match) -> str:
+        month = match.group(2) or match.group(4)
+        if month is not None and month.lower().rstrip(".") not in _MONTHS:
+            return match.group(0)  # "Total 12 items 2014": not a date
+        return " " * len(match.group(0))
+
+    for pattern in (_ISO_DATE, _NUMERIC_DATE):
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    return _NAMED_DATE.sub(blank, text)
 
 
 def _to_number(raw: str) -> float | None:
