@@ -47,6 +47,7 @@ def forms(answer) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scanned", action="store_true")
+    ap.add_argument("--strategy", default="auto", choices=["auto", "single", "map-reduce"])
     args = ap.parse_args()
     cfg = planning(
         profile="nemotron-nano-v2-vl",
@@ -56,7 +57,9 @@ def main() -> None:
         max_tiles=12,
         min_tiles=6,
         no_thumbnail=False,
+        strategy=args.strategy,
     )
+    print(f"--strategy {args.strategy}")
     engine = TextEngine()
     totals = {"n": 0, "right": 0, "recall": 0.0, "base_recall": 0.0}
     by_source: dict[str, list[int]] = {}
