@@ -194,3 +194,18 @@ def test_a_run_where_every_document_fails_writes_no_output(tmp_path, run_cli, su
     result = run_cli("extract", bad, "--schema", schema, "--engine", "text", "-o", out)
     assert result.code == 1 and "(nothing written)" in result.err
     assert not out.exists()
+
+
+def test_pages_drawn_are_counted_for_the_pages_bar(pdf_factory):
+    from docvl.cli.options import planning
+    from docvl.cli.run import PageTicker
+    from docvl.engines.text_engine import TextEngine
+    from docvl.tasks.ask import AskOptions, ask_document
+
+    ticker, counted = PageTicker(), []
+    ticker(5)  # before there is a bar: nowhere to count, no error
+    ticker.target = counted.append
+    cfg = planning(profile="nemotron-nano-v2-vl", pages=None, context=49_152, max_output=1024, max_tiles=12,
+                   min_tiles=6, no_thumbnail=False)  # fmt: skip
+    result = ask_document(pdf_factory(pages=3), AskOptions(question="Q?", on_pages=ticker), engine=TextEngine(), planning=cfg)
+    assert result.status != "failed" and counted == [3]

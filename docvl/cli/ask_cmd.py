@@ -14,7 +14,7 @@ from rich.markup import escape
 from docvl.batch import Outcome
 from docvl.cli import options as opt
 from docvl.cli.console import stderr, stdout
-from docvl.cli.run import BatchFlags, find_inputs, run_and_report, start_engine
+from docvl.cli.run import BatchFlags, PageTicker, find_inputs, run_and_report, start_engine
 from docvl.engines import EngineOptions
 from docvl.errors import UsageError
 from docvl.results import DocumentResult
@@ -116,6 +116,7 @@ def ask_command(
         err,
     )
     cfg = opt.with_engine_tokenizer(cfg, eng, tokenizer)
+    pages_bar = PageTicker()
     options = AskOptions(
         question=question,
         think=think,
@@ -126,6 +127,7 @@ def ask_command(
         document_timeout=document_timeout,
         pdf_lock=threading.Lock(),
         engine_slots=threading.BoundedSemaphore(concurrency),
+        on_pages=pages_bar,
     )
     results: list[DocumentResult] = []
 
@@ -143,6 +145,7 @@ def ask_command(
             concurrency=concurrency if eng.reads == "pixels" else 1,
             flags=BatchFlags(report=report, fail_fast=fail_fast, max_failures=max_failures, quiet=quiet),
             err=err,
+            pages=pages_bar,
             on_outcome=show,
         )
     finally:

@@ -13,7 +13,7 @@ from rich.markup import escape
 from docvl.batch import Journal, Outcome, journal_path, run_key
 from docvl.cli import options as opt
 from docvl.cli.console import stderr
-from docvl.cli.run import BatchFlags, find_inputs, run_and_report, start_engine
+from docvl.cli.run import BatchFlags, PageTicker, find_inputs, run_and_report, start_engine
 from docvl.engines import EngineOptions
 from docvl.errors import EXIT_DOCUMENT_FAILED
 from docvl.schema import load_schema
@@ -142,6 +142,7 @@ def extract_command(
         err,
     )
     cfg = opt.with_engine_tokenizer(cfg, eng, tokenizer)
+    pages_bar = PageTicker()
     options = ExtractOptions(
         schema=the_schema,
         retries=retries,
@@ -153,6 +154,7 @@ def extract_command(
         document_timeout=document_timeout,
         pdf_lock=threading.Lock(),
         engine_slots=threading.BoundedSemaphore(concurrency),
+        on_pages=pages_bar,
     )
     fields = list(the_schema["properties"])
     existed = output is not None and output.exists()
@@ -201,6 +203,7 @@ def extract_command(
             concurrency=concurrency if eng.reads == "pixels" else 1,
             flags=BatchFlags(report=report, fail_fast=fail_fast, max_failures=max_failures, quiet=quiet),
             err=err,
+            pages=pages_bar,
             journal=journal,
             done=done,
             on_outcome=collect,

@@ -98,13 +98,14 @@ def run_and_report(
     journal: Journal | None = None,
     done: dict[Path, DocumentResult] | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
+    pages: PageTicker | None = None,
 ) -> int:
     """Run ``task`` over ``files``; say one line per document on stderr, then the summary. Returns the
     exit code: 1 if any document failed or a failure limit stopped the run, else 0."""
     summary = Summary()
     entries: list[dict] = []
     stopped: str | None = None
-    with _progress(err, len(files), enabled=not flags.quiet) as (console, advance):
+    with _progress(err, len(files), enabled=not flags.quiet, pages=pages) as (console, advance):
         try:
             stream = run_batch(
                 files,
@@ -149,20 +150,34 @@ def _report_entry(outcome: Outcome) -> dict:
 
 class _Rate(ProgressColumn):
     def render(self, task) -> Text:
-        return Text(f"{task.speed:.2f} docs/s" if task.speed else "")
+        return Text(f"{task.speed:.2f}/s" if task.speed else "")
+
+
+class PageTicker:
+    """Handed to the tasks (DocumentOptions.on_pages) before the bars exist; counts drawn pages on the
+    pages bar once there is one. Rich's progress is thread-safe, and documents run on threads."""
+
+    def __init__(self) -> None:
+        self.target: Callable[[int], None] | None = None
+
+    def __call__(self, pages: int) -> None:
+        if self.target is not None:
+            self.target(pages)
 
 
 @contextmanager
-def _progress(err: Console, total: int, *, enabled: bool) -> Iterator[tuple[Console, Callable[[], None]]]:
-    """A documents bar with rate and ETA on a terminal; nothing in CI, with NO_COLOR, when stderr is piped
-    or with --quiet.
-    Lines printed through the returned console appear above the bar."""
+def _progress(
+    err: Console, total: int, *, enabled: bool, pages: PageTicker | None = None
+) -> Iterator[tuple[Console, Callable[[], None]]]:
+    """Documents and pages bars with rate (and ETA for documents) on a terminal; nothing in CI, with
+    NO_COLOR, when stderr is piped or with --quiet. Lines printed through the returned console appear
+    above the bars."""
     quiet_env = any(os.environ.get(name) for name in ("NO_COLOR", "CI"))  # CI logs want lines, not bars
     if not (enabled and err.is_terminal and total > 1) or quiet_env:
         yield err, lambda: None
         return
     columns = (
-        TextColumn("documents"),
+        TextColumn("{task.description:>9}"),
         BarColumn(),
         MofNCompleteColumn(),
         _Rate(),
@@ -171,7 +186,14 @@ def _progress(err: Console, total: int, *, enabled: bool) -> Iterator[tuple[Cons
     )
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("documents", total=total)
-        yield progress.console, lambda: progress.advance(task)
+        if pages is not None:
+            page_task = progress.add_task("pages", total=None)
+            pages.target = lambda n: progress.advance(page_task, n)
+        try:
+            yield progress.console, lambda: progress.advance(task)
+        finally:
+            if pages is not None:
+                pages.target = None
 
 
 def log_result(err: Console, result: DocumentResult, *, reused: bool = False, announce_ok: bool = True) -> None:

@@ -4,7 +4,7 @@ engine with the profile's sampling, and keep the books (usage, timings, warnings
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +37,7 @@ class DocumentOptions:
     # Held during each engine call: --concurrency requests in flight, while more documents than that are
     # loaded and drawn ahead of their turn (batch.run_batch's prefetch).
     engine_slots: AbstractContextManager = field(default_factory=nullcontext, repr=False)
+    on_pages: Callable[[int], None] | None = field(default=None, repr=False)  # pages drawn, for a progress bar
 
 
 class TaskRun:
@@ -78,6 +79,8 @@ class TaskRun:
                 return
             self.check_time()
             self.result.timings.render_s += window.seconds
+            if self.options.on_pages is not None:
+                self.options.on_pages(len(window.numbers))
             self.result.warnings.extend(window.warnings)
             yield window
 
