@@ -12,17 +12,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-SPECIALS = ["<unk>", "<s>", "</s>", "<SPECIAL_10>", "<SPECIAL_11>", "<SPECIAL_12>", "<img>", "</img>", "<image>",
-            "<think>", "</think>"]  # fmt: skip
-TEMPLATE = (
-    "{%- for m in messages -%}"
-    "{%- if m['role']=='system' -%}<SPECIAL_10>System{{ '\\n' }}{%- elif m['role']=='user' -%}<SPECIAL_11>User{{ '\\n' }}"
-    "{%- else -%}<SPECIAL_11>Assistant{{ '\\n' }}{%- endif -%}"
-    "{%- if m['content'] is string -%}{{ m['content'] }}{%- else -%}{%- for c in m['content'] -%}"
-    "{%- if c['type'] in ['image','image_url'] -%}<image>{%- elif c['type']=='text' -%}{{ c['text'] }}{%- endif -%}"
-    "{%- endfor -%}{%- endif -%}{{ '\\n' }}{%- endfor -%}"
-    "{%- if add_generation_prompt -%}<SPECIAL_11>Assistant{{ '\\n' }}{%- endif -%}"
-)
+from tests.tiny_vlm import SPECIALS as VLM_SPECIALS
+from tests.tiny_vlm import TEMPLATE  # the Nemotron-H turn layout (notes/engines-on-cpu.md §4)
+
+SPECIALS = [*VLM_SPECIALS, "<think>", "</think>"]
 CORPUS = ["Page 1: What is the total? Answer: 9.50 EUR. Pages: 1, 2. {\"total\": null, \"_pages\": []}"] * 20
 
 
