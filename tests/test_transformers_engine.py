@@ -1,5 +1,7 @@
-"""The in-process transformers engine through the loader users get, on a tiny random model of Nano V2 VL's
-real architecture (tests/tiny_nano_vl.py) saved in the checkpoint's layout. What must hold whatever the
+"""The in-process transformers engine through the loaders users get, on tiny random models saved in the
+checkpoint's layout (tests/tiny_nano_vl.py): for `--loader native`, Nano V2 VL's real architecture from
+transformers' own parts; for `--loader remote`, a checkpoint carrying its own code (stand-ins with the real
+code's class names and generate() interface), loaded with trust_remote_code. What must hold whatever the
 random weights say: image tokens and tiles equal the plan, the Nemotron-H turn layout, generation stops
 within max tokens, usage recorded."""
 
@@ -13,12 +15,17 @@ torch = pytest.importorskip("torch", reason="needs torch (CI installs the CPU wh
 pytest.importorskip("transformers.models.nemotron_h_omni", reason="needs transformers >= 5.10 (nemotron_h_omni)")
 
 from docvl.engines.transformers_engine import TransformersEngine  # noqa: E402
-from tests.tiny_nano_vl import save_tiny_nano_vl  # noqa: E402
+from tests.tiny_nano_vl import save_tiny_nano_vl, save_tiny_remote_nano_vl  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
     return save_tiny_nano_vl(tmp_path_factory.mktemp("nano"))
+
+
+@pytest.fixture(scope="module")
+def remote_checkpoint(tmp_path_factory):
+    return save_tiny_remote_nano_vl(tmp_path_factory.mktemp("nano-remote"))
 
 
 @pytest.fixture
@@ -36,18 +43,28 @@ def fed(monkeypatch):
     return calls
 
 
-def test_ask_feeds_the_planned_tiles_in_the_nemotron_turn_layout(checkpoint, fed, run_cli, pdf_factory):
+@pytest.mark.parametrize("loader", ["native", "remote"])
+def test_ask_feeds_the_planned_tiles_in_the_nemotron_turn_layout(loader, request, fed, run_cli, pdf_factory):
+    checkpoint = request.getfixturevalue("checkpoint" if loader == "native" else "remote_checkpoint")
     pdf = pdf_factory("two.pdf", pages=2)
-    result = run_cli("ask", pdf, "What is the total?", "--engine", "transformers", "--model", checkpoint,
-                     "--device", "cpu", "--page-mode", "image", "--max-tiles", "4", "--max-output", "8", "--json")  # fmt: skip
+    result = run_cli("ask", pdf, "What is the total?", "--engine", "transformers", "--model", checkpoint, "--loader",
+                     loader, "--device", "cpu", "--page-mode", "image", "--max-tiles", "4", "--max-output", "8",
+                     "--json")  # fmt: skip
     assert result.code == 0, result.err
     out = json.loads(result.out)
     (call,) = fed
     planned_tiles = sum(p["tiles"] for p in out["plan"]["pages"])
     assert planned_tiles == 2 * 5  # Letter at max 4 tiles: 2x2 + thumbnail, each page
     assert call["tiles"] == planned_tiles
-    assert call["pixel_values"].shape == (planned_tiles * 32 * 32, 3 * 16 * 16)  # 16-px patches of 512-px tiles
-    assert call["image_grid_hw"].tolist() == [[32, 32]] * planned_tiles
+    if loader == "native":
+        assert call["pixel_values"].shape == (planned_tiles * 32 * 32, 3 * 16 * 16)  # 16-px patches of 512-px tiles
+        assert call["image_grid_hw"].tolist() == [[32, 32]] * planned_tiles
+    else:  # the checkpoint's processor layout, bfloat16 as its code needs
+        assert call["pixel_values"].shape == (planned_tiles, 3, 512, 512) and "image_grid_hw" not in call
+        assert call["pixel_values"].dtype == torch.bfloat16
+    # normalised with the checkpoint's mean/std: white paper is (1 - mean) / std, nothing else is
+    white = (1 - torch.tensor([0.48145466, 0.4578275, 0.40821073])) / torch.tensor([0.26862954, 0.26130258, 0.27577711])
+    assert torch.isclose(call["pixel_values"].float().amax(), white.max(), atol=0.02)
     image_tokens = int((call["input_ids"] == call["image_token_id"]).sum())
     assert image_tokens == 256 * planned_tiles == sum(p["image_tokens"] - 2 for p in out["plan"]["pages"])
     text = call["text"]
@@ -57,16 +74,22 @@ def test_ask_feeds_the_planned_tiles_in_the_nemotron_turn_layout(checkpoint, fed
     assert out["usage"]["prompt_tokens"] == call["input_ids"].shape[1] and 1 <= out["usage"]["completion_tokens"] <= 8
     # the plan counted with the model's own tokenizer: what it planned is what the model was fed
     assert out["plan"]["token_counter"] == f"tokenizer of {checkpoint}"
-    assert out["requests"][0]["planned_prompt_tokens"] == out["requests"][0]["prompt_tokens"] == out["usage"]["prompt_tokens"]
+    assert (
+        out["requests"][0]["planned_prompt_tokens"]
+        == out["requests"][0]["prompt_tokens"]
+        == out["usage"]["prompt_tokens"]
+    )
     assert out["status"] in ("ok", "partial")  # random weights: any text, maybe cut off at 8 tokens
 
 
-def test_extract_through_the_same_loader(checkpoint, fed, run_cli, pdf_factory, tmp_path):
+@pytest.mark.parametrize("loader", ["native", "remote"])
+def test_extract_through_the_same_loader(loader, request, fed, run_cli, pdf_factory, tmp_path):
+    checkpoint = request.getfixturevalue("checkpoint" if loader == "native" else "remote_checkpoint")
     schema = tmp_path / "s.json"
     schema.write_text(json.dumps({"type": "object", "properties": {"total": {"type": "number"}}}))
     out = tmp_path / "out.jsonl"
     result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--engine", "transformers", "--model",
-                     checkpoint, "--device", "cpu", "--max-tiles", "1", "--page-mode", "image", "--max-output", "8",
+                     checkpoint, "--loader", loader, "--device", "cpu", "--max-tiles", "1", "--page-mode", "image", "--max-output", "8",
                      "--retries", "1", "-o", out)  # fmt: skip
     assert result.code == 0, result.err
     (row,) = [json.loads(line) for line in out.read_text().splitlines()]
@@ -89,6 +112,23 @@ def test_engine_unavailable_says_what_to_do(checkpoint, run_cli, pdf_factory, mo
     assert missing.code == 3 and "huggingface-cli download nvidia/NVIDIA-Nemotron-Nano-12B-v2-VL-BF16" in missing.err
     remote = run_cli("ask", pdf, "Q?", "--engine", "transformers", "--model", checkpoint, "--device", "cpu",
                      "--loader", "remote")  # fmt: skip
-    assert remote.code == 3 and "transformers 4.53" in remote.err
-    bad = run_cli("ask", pdf, "Q?", "--engine", "transformers", "--model", checkpoint, "--device", "cpu", "--loader", "x")
+    assert remote.code == 3 and "carries no code of its own" in remote.err and "--loader native" in remote.err
+    bad = run_cli(
+        "ask", pdf, "Q?", "--engine", "transformers", "--model", checkpoint, "--device", "cpu", "--loader", "x"
+    )
     assert bad.code == 2
+
+
+def test_remote_code_that_does_not_load_names_the_versions(remote_checkpoint, run_cli, pdf_factory, tmp_path):
+    """The checkpoint's code written for another transformers: exit 3 with the versions that meet and the fix."""
+    import shutil
+
+    broken = shutil.copytree(remote_checkpoint, tmp_path / "written-for-4.53")
+    modeling = broken / "modeling.py"
+    modeling.write_text(modeling.read_text().replace(
+        "from transformers import NemotronHConfig", "from transformers.models.gone_in_5 import NemotronHConfig"))  # fmt: skip
+    result = run_cli("ask", pdf_factory(pages=1), "Q?", "--engine", "transformers", "--model", broken, "--device", "cpu",
+                     "--loader", "remote")  # fmt: skip
+    assert result.code == 3, result.err
+    assert "own code did not load under transformers" in result.err and "gone_in_5" in result.err
+    assert "transformers>4.53,<4.54" in result.err and "--loader native" in result.err

@@ -16,14 +16,18 @@ from tests.tiny_vlm import SPECIALS as VLM_SPECIALS
 from tests.tiny_vlm import TEMPLATE  # the Nemotron-H turn layout (notes/engines-on-cpu.md §4)
 
 SPECIALS = [*VLM_SPECIALS, "<think>", "</think>"]
-CORPUS = ["Page 1: What is the total? Answer: 9.50 EUR. Pages: 1, 2. {\"total\": null, \"_pages\": []}"] * 20
+TEXT_CONFIG = dict(model_type="nemotron_h", vocab_size=512, hidden_size=128, hybrid_override_pattern="M-M*-M-",
+                   num_attention_heads=4, num_key_value_heads=2, head_dim=32, intermediate_size=256, mamba_num_heads=8,
+                   mamba_head_dim=16, ssm_state_size=16, n_groups=1, chunk_size=16)  # fmt: skip
+NORM = {"norm_mean": [0.48145466, 0.4578275, 0.40821073], "norm_std": [0.26862954, 0.26130258, 0.27577711]}
+REMOTE_CODE = Path(__file__).parent / "remote_nano_code"
+CORPUS = ['Page 1: What is the total? Answer: 9.50 EUR. Pages: 1, 2. {"total": null, "_pages": []}'] * 20
 
 
-def save_tiny_nano_vl(folder: Path) -> Path:
-    import torch
+def save_tokenizer(folder: Path):
+    """A BPE tokenizer trained here, with the Nemotron-H chat template and the image tokens (§4)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
-    from transformers.models.nemotron_h_omni import NemotronH_Omni_Reasoning_V3, NemotronH_Omni_Reasoning_V3_Config
 
     tok = Tokenizer(models.BPE(unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -33,14 +37,29 @@ def save_tiny_nano_vl(folder: Path) -> Path:
     tok.train_from_iterator(CORPUS, trainer)
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", bos_token="<s>", eos_token="<SPECIAL_12>",
                                         pad_token="</s>", chat_template=TEMPLATE)  # fmt: skip
+    tokenizer.save_pretrained(folder)
+    return tokenizer
+
+
+def save_tiny_nano_vl(folder: Path) -> Path:
+    import torch
+    from transformers.models.nemotron_h_omni import NemotronH_Omni_Reasoning_V3, NemotronH_Omni_Reasoning_V3_Config
+
+    tokenizer = save_tokenizer(folder)
     image_id, end_of_turn = tokenizer.convert_tokens_to_ids(["<image>", "<SPECIAL_12>"])
     config = NemotronH_Omni_Reasoning_V3_Config(
-        vision_config=dict(model_type="radio", hidden_size=64, num_hidden_layers=2, num_attention_heads=4, patch_size=16,
-                           max_img_size=2048, num_cls_tokens=4, num_registers=4, video_temporal_patch_size=2),
-        text_config=dict(model_type="nemotron_h", vocab_size=512, hidden_size=128, hybrid_override_pattern="M-M*-M-",
-                         num_attention_heads=4, num_key_value_heads=2, head_dim=32, intermediate_size=256,
-                         mamba_num_heads=8, mamba_head_dim=16, ssm_state_size=16, n_groups=1, chunk_size=16,
-                         eos_token_id=end_of_turn),
+        vision_config=dict(
+            model_type="radio",
+            hidden_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            patch_size=16,
+            max_img_size=2048,
+            num_cls_tokens=4,
+            num_registers=4,
+            video_temporal_patch_size=2,
+        ),
+        text_config={**TEXT_CONFIG, "eos_token_id": end_of_turn},
         vision_hidden_size=64,
         projector_hidden_size=96,
         downsample_ratio=0.5,
@@ -48,7 +67,6 @@ def save_tiny_nano_vl(folder: Path) -> Path:
     )
     torch.manual_seed(0)
     NemotronH_Omni_Reasoning_V3(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
     # the checkpoint's own layout (configuration.py of NVIDIA-Nemotron-Nano-12B-v2-VL)
     saved = json.loads((folder / "config.json").read_text())
     nano = {
@@ -64,8 +82,39 @@ def save_tiny_nano_vl(folder: Path) -> Path:
         "use_thumbnail": True,
         "ps_version": "v2",
         "img_context_token_id": image_id,
-        "norm_mean": [0.48145466, 0.4578275, 0.40821073],
-        "norm_std": [0.26862954, 0.26130258, 0.27577711],
+        **NORM,
     }
     (folder / "config.json").write_text(json.dumps(nano, indent=2))
+    return folder
+
+
+def save_tiny_remote_nano_vl(folder: Path) -> Path:
+    """The same kind of checkpoint carrying its own code, as NVIDIA's does: `configuration.py` and `modeling.py`
+    (stand-ins with the checkpoint's class names, fields and generate() interface, tests/remote_nano_code/),
+    named in config.json's `auto_map`, loaded only with `trust_remote_code=True`."""
+    import shutil
+    import sys
+
+    import torch
+
+    tokenizer = save_tokenizer(folder)
+    image_id, end_of_turn = tokenizer.convert_tokens_to_ids(["<image>", "<SPECIAL_12>"])
+    for name in ("configuration.py", "modeling.py"):
+        shutil.copy(REMOTE_CODE / name, folder / name)
+    sys.path.insert(0, str(REMOTE_CODE))
+    try:
+        from configuration import NemotronH_Nano_VL_V2_Config
+        from modeling import NemotronH_Nano_VL_V2
+    finally:
+        sys.path.remove(str(REMOTE_CODE))
+    config = NemotronH_Nano_VL_V2_Config(
+        llm_config={**TEXT_CONFIG, "eos_token_id": end_of_turn}, vit_hidden_size=64, projector_hidden_size=96,
+        img_context_token_id=image_id, **NORM,
+        architectures=["NemotronH_Nano_VL_V2"],
+        auto_map={"AutoConfig": "configuration.NemotronH_Nano_VL_V2_Config",
+                  "AutoModel": "modeling.NemotronH_Nano_VL_V2",
+                  "AutoModelForCausalLM": "modeling.NemotronH_Nano_VL_V2"},
+    )  # fmt: skip
+    torch.manual_seed(0)
+    NemotronH_Nano_VL_V2(config).save_pretrained(folder)
     return folder

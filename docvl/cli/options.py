@@ -236,8 +236,8 @@ Loader = Annotated[
     str,
     typer.Option(
         "--loader",
-        help="transformers engine: native (transformers >= 5.10, no remote code) or remote (the checkpoint's own "
-        "code, transformers 4.53).",
+        help="transformers engine: native (transformers >= 5.10; no code from the checkpoint runs) or remote (runs "
+        "the checkpoint's own Python code with trust_remote_code, as the seed recipe; transformers 4.53).",
         rich_help_panel=ENGINE,
     ),
 ]

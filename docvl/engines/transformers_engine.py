@@ -11,8 +11,11 @@ Two loaders behind one engine (``--loader``):
   page already drawn at its grid size is cut into 512-px tiles plus the thumbnail, normalised with the
   checkpoint's ``norm_mean``/``norm_std``, and each tile is one 32x32-patch "image" (256 tokens after
   pixel shuffle). No ``trust_remote_code``.
-- ``remote``: the seed recipe, ``AutoModelForCausalLM.from_pretrained(path, trust_remote_code=True)``
-  with the checkpoint's own processor, for the transformers version its code was written for (< 4.54).
+- ``remote``: the seed recipe, ``AutoModelForCausalLM.from_pretrained(path, trust_remote_code=True)``: the
+  checkpoint's own ``modeling.py`` (``NemotronH_Nano_VL_V2``), for the transformers version that code was
+  written for (the seed pins 4.53). docvl calls its ``generate(pixel_values, input_ids, attention_mask,
+  **generate_kwargs)`` with the same tiles, as the ``[tiles, 3, 512, 512]`` batch its processor would
+  make; the checkpoint's processor is not loaded (its tiling is not the plan's).
 
 Prompts go through the tokenizer's chat template; each page image is one ``<image>`` placeholder, which
 becomes ``<img>`` + 256 x tiles ``<image>`` + ``</img>`` as in vLLM's Nano V2 VL processor.
@@ -73,7 +76,7 @@ class TransformersEngine:
 
         self.torch = torch
         self.device = _device(extra.get("device", "auto"), torch)
-        self.dtype = _dtype(dtype_name, self.device, torch)
+        self.dtype = _dtype(dtype_name, self.device, self.loader, torch)
         self.folder = _locate(options.model or DEFAULT_MODEL)
         self.config = json.loads((self.folder / "config.json").read_text())
         _preflight_memory(self.folder, self.device, torch)
@@ -91,7 +94,9 @@ class TransformersEngine:
         ratio = float(self.config.get("downsample_ratio") or 0.5)
         self.tokens_per_tile = int((self.tile_size // self.patch) ** 2 * ratio**2)
         vocab = self.tokenizer.get_vocab()
-        self.stop_ids = sorted({vocab[t] for t in (END_OF_TURN,) if t in vocab} | {self.tokenizer.eos_token_id} - {None})
+        self.stop_ids = sorted(
+            {vocab[t] for t in (END_OF_TURN,) if t in vocab} | {self.tokenizer.eos_token_id} - {None}
+        )
         self.model = options.model or DEFAULT_MODEL  # the name results record, as the openai engine's
         self.last_inputs: dict[str, Any] = {}  # what the last generate() fed the model (tests, debugging)
         # one generate() at a time on the one model: --concurrency then overlaps drawing pages with it
@@ -128,23 +133,37 @@ class TransformersEngine:
     def _load_remote(self):
         import transformers
 
-        if _version(transformers.__version__) >= (4, 54):
+        if "AutoModelForCausalLM" not in (self.config.get("auto_map") or {}):
             raise EngineUnavailable(
-                f"--loader remote runs the checkpoint's own code, written for transformers 4.53 "
-                f"(installed: {transformers.__version__})",
-                fix="pip install 'transformers>4.53,<4.54' in a separate environment, or use --loader native",
+                f"--loader remote: {self.folder} carries no code of its own (config.json has no auto_map)",
+                fix="use --loader native (the default), which needs no code from the checkpoint",
             )
-        from transformers import AutoModelForCausalLM, AutoProcessor
+        from transformers import AutoModelForCausalLM
 
-        self.processor = AutoProcessor.from_pretrained(self.folder, trust_remote_code=True)
-        model = AutoModelForCausalLM.from_pretrained(
-            self.folder, trust_remote_code=True, torch_dtype=self.dtype, device_map=self.device
-        )
-        return model.eval()
+        installed = transformers.__version__
+        # transformers 4.56 renamed torch_dtype to dtype; the checkpoint's code targets 4.53
+        dtype_kw = "dtype" if _version(installed) >= (4, 56) else "torch_dtype"
+        placement = {"device_map": self.device} if self.device.startswith("cuda") else {}
+        try:
+            with _quiet_transformers():
+                model = AutoModelForCausalLM.from_pretrained(
+                    self.folder, trust_remote_code=True, **{dtype_kw: self.dtype}, **placement
+                )
+        except Exception as exc:  # its code, its errors: say which versions meet
+            raise EngineUnavailable(
+                f"the checkpoint's own code did not load under transformers {installed} (its config was saved "
+                f"with {self.config.get('transformers_version', 'an unknown version')}): {type(exc).__name__}: {exc}",
+                fix="run --loader remote where the seed recipe's versions are installed: pip install "
+                "'transformers>4.53,<4.54' 'mamba-ssm==2.2.5' causal-conv1d timm open_clip_torch; "
+                "or use --loader native with transformers >= 5.10",
+            ) from exc
+        return model.to(self.device).eval() if not placement else model.eval()
 
     def describe(self) -> str:
-        kernels = "mamba-ssm/causal-conv1d kernels" if self.kernels and self.device.startswith("cuda") else (
-            "pure-torch Mamba (install the gpu extra on CUDA for the kernels)"
+        kernels = (
+            "mamba-ssm/causal-conv1d kernels"
+            if self.kernels and self.device.startswith("cuda")
+            else ("pure-torch Mamba (install the gpu extra on CUDA for the kernels)")
         )
         dtype = str(self.dtype).removeprefix("torch.")
         return f"transformers ({self.model}, {self.loader} loader, {self.device}, {dtype}; {kernels})"
@@ -152,10 +171,6 @@ class TransformersEngine:
     # generation -------------------------------------------------------------------------------------
 
     def generate(self, prompt: Prompt, generation: Generation) -> Reply:
-        if self.loader == "remote":
-            raise EngineUnavailable(
-                "--loader remote is not wired to docvl's tiling yet", fix="use --loader native (the default)"
-            )
         torch = self.torch
         start = time.perf_counter()
         content: list[dict[str, Any]] = []
@@ -173,11 +188,7 @@ class TransformersEngine:
         text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         text = _expand_images(text, counts, self.tokens_per_tile)
         inputs = self.tokenizer(text, return_tensors="pt", add_special_tokens=False).to(self.device)
-        kwargs: dict[str, Any] = {}
-        if tiles:
-            kwargs["pixel_values"] = self._pixel_values(tiles)
-            side = self.tile_size // self.patch
-            kwargs["image_grid_hw"] = torch.tensor([[side, side]] * len(tiles), device=self.device)
+        kwargs = self._vision_inputs(tiles) if tiles else {}
         sampling: dict[str, Any] = {"do_sample": False}
         if generation.temperature > 0:
             sampling = {"do_sample": True, "temperature": generation.temperature}
@@ -195,13 +206,18 @@ class TransformersEngine:
                 eos_token_id=self.stop_ids,
                 pad_token_id=self.tokenizer.pad_token_id or self.stop_ids[0],
             )
-        prompt_len = inputs["input_ids"].shape[1]
-        new = output[0, prompt_len:].tolist()
+        prompt_ids = inputs["input_ids"][0]
+        prompt_len = len(prompt_ids)
+        # generate() from input_ids returns prompt + reply; the remote class, from inputs_embeds, may give the reply only
+        echoed = output.shape[1] >= prompt_len and torch.equal(output[0, :prompt_len].to(prompt_ids.device), prompt_ids)
+        new = output[0, prompt_len:].tolist() if echoed else output[0].tolist()
         stopped = bool(new) and new[-1] in self.stop_ids
         reply_ids = new[:-1] if stopped else new
-        notes = ["in-process generation is not schema-constrained: replies are validated, then re-asked"] if (
-            generation.json_schema is not None
-        ) else []
+        notes = (
+            ["in-process generation is not schema-constrained: replies are validated, then re-asked"]
+            if (generation.json_schema is not None)
+            else []
+        )
         return Reply(
             # special tokens kept: <think>...</think> is the parse stage's to split off
             text=self.tokenizer.decode(reply_ids, skip_special_tokens=False),
@@ -212,17 +228,23 @@ class TransformersEngine:
             notes=notes,
         )
 
-    def _pixel_values(self, tiles: list[Any]):
-        """Tiles (PIL, tile_size square) -> normalised, channel-major 16x16 patches, one row per patch, as
-        the class's packed vision input takes them (each tile a 32x32-patch image)."""
+    def _vision_inputs(self, tiles: list[Any]) -> dict[str, Any]:
+        """Tiles (PIL, tile_size square), normalised with the checkpoint's mean/std, laid out as each loader's
+        class takes them: native, channel-major 16x16 patches one row per patch with each tile's patch grid
+        (a 32x32-patch image per tile); remote, the [tiles, 3, 512, 512] batch of the checkpoint's processor."""
         import numpy as np
 
         torch = self.torch
         array = np.stack([np.asarray(t.convert("RGB"), dtype=np.float32) / 255.0 for t in tiles])  # n,H,W,3
-        x = (torch.from_numpy(array) - torch.tensor(self.mean)) / torch.tensor(self.std)
+        x = ((torch.from_numpy(array) - torch.tensor(self.mean)) / torch.tensor(self.std)).permute(0, 3, 1, 2)
+        if self.loader == "remote":
+            return {"pixel_values": x.contiguous().to(self.device, self.dtype)}
         n, side, p = len(tiles), self.tile_size // self.patch, self.patch
-        x = x.permute(0, 3, 1, 2).reshape(n, 3, side, p, side, p).permute(0, 2, 4, 1, 3, 5).reshape(n * side * side, 3 * p * p)
-        return x.to(self.device, self.dtype)
+        x = x.reshape(n, 3, side, p, side, p).permute(0, 2, 4, 1, 3, 5).reshape(n * side * side, 3 * p * p)
+        return {
+            "pixel_values": x.to(self.device, self.dtype),
+            "image_grid_hw": torch.tensor([[side, side]] * n, device=self.device),
+        }
 
     def close(self) -> None:
         self.net = None
@@ -251,7 +273,9 @@ def _tiles(page) -> list[Any]:
     grid, image = page.grid, page.image
     size = grid.tile_size
     tiles = [
-        image.crop((c * size, r * size, (c + 1) * size, (r + 1) * size)) for r in range(grid.rows) for c in range(grid.cols)
+        image.crop((c * size, r * size, (c + 1) * size, (r + 1) * size))
+        for r in range(grid.rows)
+        for c in range(grid.cols)
     ]
     if grid.thumbnail:
         tiles.append(page.thumbnail)
@@ -284,13 +308,17 @@ def _device(requested: str, torch) -> str:
             fix="run on a CUDA machine, pass --device cpu for a small test model, or use --server with a vLLM server",
         )
     if requested.startswith("cuda") and not torch.cuda.is_available():
-        raise EngineUnavailable(f"--device {requested}: no CUDA GPU is visible", fix="check nvidia-smi, or pass --device cpu")
+        raise EngineUnavailable(
+            f"--device {requested}: no CUDA GPU is visible", fix="check nvidia-smi, or pass --device cpu"
+        )
     return requested
 
 
-def _dtype(name: str, device: str, torch):
+def _dtype(name: str, device: str, loader: str, torch):
     if name == "auto":
-        return torch.bfloat16 if device.startswith("cuda") else torch.float32
+        # the checkpoint's own code casts vision features to bfloat16 whatever the model's dtype, so its
+        # projector must be bfloat16 too, even on CPU (the seed recipe's dtype)
+        return torch.bfloat16 if device.startswith("cuda") or loader == "remote" else torch.float32
     return getattr(torch, name)
 
 
@@ -299,10 +327,14 @@ def _locate(model: str) -> Path:
     folder = Path(model).expanduser()
     if folder.is_dir():
         if not (folder / "config.json").is_file():
-            raise EngineUnavailable(f"--model {model}: no config.json in that folder", fix="point --model at a checkpoint folder")
+            raise EngineUnavailable(
+                f"--model {model}: no config.json in that folder", fix="point --model at a checkpoint folder"
+            )
         return folder
     if folder.exists() or model.count("/") != 1:
-        raise EngineUnavailable(f"--model {model}: not a checkpoint folder or a hub id", fix=f"e.g. --model {DEFAULT_MODEL}")
+        raise EngineUnavailable(
+            f"--model {model}: not a checkpoint folder or a hub id", fix=f"e.g. --model {DEFAULT_MODEL}"
+        )
     try:
         from huggingface_hub import snapshot_download
 
