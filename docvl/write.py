@@ -44,6 +44,16 @@ def record(result: DocumentResult, fields: Iterable[str] = ()) -> dict[str, Any]
     return row
 
 
+def answer_record(result: DocumentResult, *, reasoning: bool = False) -> dict[str, Any]:
+    """One `ask` output row: the file, its status, the question, the answer and the pages it rests on."""
+    row: dict[str, Any] = {"_file": result.path, "_status": result.status, "question": result.question,
+                           "answer": result.answer, "_pages": result.pages, "_errors": [e.message for e in result.errors],
+                           "_extractive": result.extractive}  # fmt: skip
+    if reasoning:
+        row["_reasoning"] = result.reasoning
+    return row
+
+
 def render_records(
     results: Iterable[DocumentResult], fmt: str, csv_lines: str = "explode", fields: Iterable[str] = ()
 ) -> str:

@@ -209,3 +209,25 @@ def test_pages_drawn_are_counted_for_the_pages_bar(pdf_factory):
                    min_tiles=6, no_thumbnail=False)  # fmt: skip
     result = ask_document(pdf_factory(pages=3), AskOptions(question="Q?", on_pages=ticker), engine=TextEngine(), planning=cfg)
     assert result.status != "failed" and counted == [3]
+
+
+def test_ask_batch_writes_rows_and_resumes(stub, folder, tmp_path, run_cli):
+    """`ask -o`: one row per document in input order, a re-run asks nothing again, another question does."""
+    docs, _ = folder
+    stub.default = lambda request: Scripted(body=completion("The total is 9.50 EUR.\nPages: 1"))
+    out = tmp_path / "answers.csv"
+    first = run_cli("ask", docs, "What is the total?", "--server", stub.url, "-o", out)
+    assert first.code == 0, first.err
+    assert len(stub.requests) == 20 and first.out == ""  # the rows go to the file, not the terminal
+    import pandas as pd
+
+    rows = pd.read_csv(out)
+    assert list(rows.columns[:7]) == ["_file", "_status", "question", "answer", "_pages", "_errors", "_extractive"]
+    assert [os.path.basename(f) for f in rows["_file"]] == [f"doc{n:02d}.pdf" for n in range(1, 21)]
+    assert set(rows["answer"]) == {"The total is 9.50 EUR."} and set(rows["_pages"]) == {"[1]"}
+    again = run_cli("ask", docs, "What is the total?", "--server", stub.url, "-o", out)
+    assert again.code == 0 and len(stub.requests) == 20 and "20 document(s) finished by an earlier run" in again.err
+    assert pd.read_csv(out).equals(rows)
+    other = run_cli("ask", docs, "Who issued it?", "--server", stub.url, "-o", out)
+    assert other.code == 0 and len(stub.requests) == 40  # another question: nothing reused
+    assert run_cli("ask", docs, "Q?", "--server", stub.url, "-o", out, "--json").code == 2

@@ -14,11 +14,13 @@ from rich.markup import escape
 from docvl.batch import Outcome
 from docvl.cli import options as opt
 from docvl.cli.console import stderr, stdout
+from docvl.cli.output_file import BatchOutput
 from docvl.cli.run import BatchFlags, PageTicker, find_inputs, run_and_report, start_engine
 from docvl.engines import EngineOptions
 from docvl.errors import UsageError
 from docvl.results import DocumentResult
 from docvl.tasks.ask import AskOptions, ask_document
+from docvl.write import answer_record, output_format, render_rows
 
 HELP = """Ask a question of a document: prints the answer and the pages it rests on.
 
@@ -38,6 +40,9 @@ With no server configured, the text engine answers instead by quoting the best-m
 
   docvl ask scans/ "What is the total?" --json > answers.json
       every document in a folder; the whole result (pages, plan, usage, timings) as JSON
+
+  docvl ask contracts/ "Who are the parties?" -o answers.csv --report report.json
+      a CI batch: one row per document; run it again after a kill and it does only what is left
 """
 
 
@@ -51,6 +56,18 @@ def ask_command(
         ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write one row per document (file, status, question, answer, pages, errors) to a .json, .jsonl or "
+            ".csv file instead of printing answers; a re-run skips the documents already done.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="json, jsonl or csv (default: from -o's extension).")
+    ] = None,
     think: opt.Think = False,
     show_reasoning: Annotated[
         bool, typer.Option("--show-reasoning", help="Print the model's reasoning trace too.")
@@ -83,6 +100,7 @@ def ask_command(
     max_failures: opt.MaxFailures = None,
     quiet: opt.Quiet = False,
     document_timeout: opt.DocumentTimeout = None,
+    force: opt.Force = False,
 ) -> None:
     if len(files) < 2:
         raise UsageError(
@@ -90,6 +108,17 @@ def ask_command(
         )
     *inputs, question = files
     out, err = stdout(), stderr()
+    if output is not None and as_json:
+        raise UsageError("--json prints results; -o writes them to a file", fix="use one of the two")
+    sink = None
+    if output is not None:
+        kind = output_format(output, fmt)
+        sink = BatchOutput(  # checks -o before any work
+            output,
+            kind,
+            to_row=lambda result: answer_record(result, reasoning=show_reasoning),
+            render=lambda rows: render_rows(rows, kind, fields=["question", "answer"]),
+        )
     cfg = opt.planning(
         profile=profile,
         pages=pages,
@@ -130,10 +159,28 @@ def ask_command(
         on_pages=pages_bar,
     )
     results: list[DocumentResult] = []
+    if sink is not None:
+        # what changes an answer: a re-run with other options must not reuse the old ones
+        sink.resume(
+            sources.files,
+            force=force,
+            task="ask",
+            question=question,
+            think=think,
+            engine=eng.name,
+            model=getattr(eng, "model", None),
+            settings=cfg.settings.model_dump(),
+            profile=cfg.profile.name,
+            pages=pages,
+            dpi=dpi,
+            renderer=renderer,
+        )
 
     def show(outcome: Outcome) -> None:
         result = outcome.result
-        if as_json:
+        if sink is not None:
+            sink.collect(outcome)
+        elif as_json:
             results.append(result)
         elif result.status != "failed":
             _print_answer(out, result, several=len(sources.files) > 1, show_reasoning=show_reasoning)
@@ -146,10 +193,14 @@ def ask_command(
             flags=BatchFlags(report=report, fail_fast=fail_fast, max_failures=max_failures, quiet=quiet),
             err=err,
             pages=pages_bar,
+            journal=sink.journal if sink else None,
+            done=sink.done if sink else None,
             on_outcome=show,
         )
     finally:
         eng.close()
+    if sink is not None:
+        sink.finish(sources.files, err)
     if as_json:
         payload = [r.model_dump(mode="json") for r in results]
         if not show_reasoning:  # the trace is kept out of results unless asked for

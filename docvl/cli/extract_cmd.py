@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from docvl.batch import Journal, Outcome, journal_path, run_key
 from docvl.cli import options as opt
 from docvl.cli.console import stderr
+from docvl.cli.output_file import BatchOutput
 from docvl.cli.run import BatchFlags, PageTicker, find_inputs, run_and_report, start_engine
 from docvl.engines import EngineOptions
-from docvl.errors import EXIT_DOCUMENT_FAILED
 from docvl.schema import load_schema
 from docvl.tasks.extract import ExtractOptions, extract_document
-from docvl.write import (
-    append_line,
-    check_writable,
-    jsonl_line,
-    output_format,
-    record,
-    render_records,
-    render_rows,
-    write_atomic,
-)
+from docvl.write import output_format, record, render_records, render_rows
 
 HELP = """Extract fields defined by a JSON Schema from each document: one validated record per document.
 
@@ -99,22 +87,19 @@ def extract_command(
     max_failures: opt.MaxFailures = None,
     quiet: opt.Quiet = False,
     document_timeout: opt.DocumentTimeout = None,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force",
-            help="Redo every document. Without it, a re-run with -o skips the documents an earlier run of the same "
-            "command finished (kept in a journal beside the output, keyed by content hash and options).",
-            rich_help_panel=opt.BATCH,
-        ),
-    ] = False,
+    force: opt.Force = False,
 ) -> None:
     err = stderr()
     the_schema = load_schema(schema)
     kind = output_format(output, fmt)
-    if output is not None:
-        check_writable(output)
     render_records([], kind, csv_lines)  # checks --csv-lines before any work
+    fields = list(the_schema["properties"])
+    sink = BatchOutput(  # checks -o before any work
+        output,
+        kind,
+        to_row=lambda result: record(result, fields),
+        render=lambda rows: render_rows(rows, kind, csv_lines, fields),
+    )
     cfg = opt.planning(
         profile=profile,
         pages=pages,
@@ -156,46 +141,23 @@ def extract_command(
         engine_slots=threading.BoundedSemaphore(concurrency),
         on_pages=pages_bar,
     )
-    fields = list(the_schema["properties"])
-    existed = output is not None and output.exists()
-    journal, done = None, {}
-    if output is not None:
-        # what changes a record: a re-run with other options must not reuse the old ones
-        key = run_key(
-            task="extract",
-            schema=the_schema,
-            retries=retries,
-            think=think,
-            engine=eng.name,
-            model=getattr(eng, "model", None),
-            structured=structured,
-            settings=cfg.settings.model_dump(),
-            profile=cfg.profile.name,
-            pages=pages,
-            dpi=dpi,
-            renderer=renderer,
-        )
-        on_append = (lambda r: append_line(output, jsonl_line(record(r, fields)))) if kind == "jsonl" else None
-        journal = Journal(journal_path(output), key, on_append=on_append)
-        if force:
-            journal.reset()
-        done = journal.finished(sources.files)
-        if not done:
-            journal.reset()  # nothing in it for these inputs and options: start it afresh
-        if kind == "jsonl":  # what earlier runs finished, whole; the rest is appended as it finishes
-            write_atomic(output, "".join(jsonl_line(record(done[p], fields)) for p in sources.files if p in done))
-    rows: dict[Path, dict] = {}  # records only, not whole results: memory stays small on big batches
-    counts = dict.fromkeys(("ok", "partial", "failed"), 0)
-
-    def collect(outcome: Outcome) -> None:
-        counts[outcome.result.status] += 1
-        # Failed documents are reported, not written: a row of nulls would read as "not in the document".
-        if outcome.result.status != "failed":
-            rows[outcome.path] = record(outcome.result, fields)
-            if output is None and kind == "jsonl":
-                sys.stdout.write(jsonl_line(rows[outcome.path]))
-                sys.stdout.flush()
-
+    # what changes a record: a re-run with other options must not reuse the old ones
+    sink.resume(
+        sources.files,
+        force=force,
+        task="extract",
+        schema=the_schema,
+        retries=retries,
+        think=think,
+        engine=eng.name,
+        model=getattr(eng, "model", None),
+        structured=structured,
+        settings=cfg.settings.model_dump(),
+        profile=cfg.profile.name,
+        pages=pages,
+        dpi=dpi,
+        renderer=renderer,
+    )
     try:
         code = run_and_report(
             sources.files,
@@ -204,29 +166,11 @@ def extract_command(
             flags=BatchFlags(report=report, fail_fast=fail_fast, max_failures=max_failures, quiet=quiet),
             err=err,
             pages=pages_bar,
-            journal=journal,
-            done=done,
-            on_outcome=collect,
+            journal=sink.journal,
+            done=sink.done,
+            on_outcome=sink.collect,
         )
     finally:
         eng.close()
-    # the whole output in input order, replacing the lines appended as documents finished
-    text = render_rows([rows[p] for p in sources.files if p in rows], kind, csv_lines, fields)
-    if output is None:
-        if kind != "jsonl":
-            sys.stdout.write(text)  # raw: a console would rewrap lines and expand tabs inside CSV cells
-    elif not rows and not existed:
-        # every document failed: no file of no records, which a later step could take for a result
-        output.unlink(missing_ok=True)
-        output = None
-    else:
-        try:
-            write_atomic(output, text)
-        except OSError as exc:
-            err.print(
-                f"[bold red]error[/]: cannot write {escape(str(output))}: {escape(str(exc))} — check the path and free space"
-            )
-            raise typer.Exit(EXIT_DOCUMENT_FAILED) from exc
-    where = f" -> {output}" if output else (" (nothing written)" if not rows else "")
-    err.print(f"{sum(counts.values())} document(s): {counts['ok']} ok, {counts['partial']} partial, {counts['failed']} failed{where}")
+    sink.finish(sources.files, err)
     raise typer.Exit(code)

@@ -320,3 +320,12 @@ DocumentTimeout = Annotated[
         show_default=False,
     ),
 ]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Redo every document. Without it, a re-run with -o skips the documents an earlier run of the same "
+        "command finished (kept in a journal beside the output, keyed by content hash and options).",
+        rich_help_panel=BATCH,
+    ),
+]

@@ -1,0 +1,94 @@
+"""`-o FILE` for a batch command: rows in input order, written whole at the end, and a journal beside the
+file that lets a killed run pick up where it stopped (shared by `ask` and `extract`)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from docvl.batch import Journal, Outcome, journal_path, run_key
+from docvl.errors import EXIT_DOCUMENT_FAILED
+from docvl.results import DocumentResult
+from docvl.write import append_line, check_writable, jsonl_line, write_atomic
+
+Row = dict[str, Any]
+
+
+@dataclass
+class BatchOutput:
+    """Where a batch's rows go: ``path`` (or stdout when None) in the format ``kind``.
+
+    ``to_row`` turns a result into its row; ``render`` turns the rows into the file's text. With a path,
+    each finished document is journaled (JSONL also gets its line at once), a re-run with the same
+    options skips what the journal holds, and the file is rewritten whole in input order at the end."""
+
+    path: Path | None
+    kind: str
+    to_row: Callable[[DocumentResult], Row]
+    render: Callable[[list[Row]], str]
+    rows: dict[Path, Row] = field(default_factory=dict)  # rows only, not results: memory stays small
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("ok", "partial", "failed"), 0))
+    journal: Journal | None = None
+    done: dict[Path, DocumentResult] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.path is not None:
+            check_writable(self.path)
+        self._existed = self.path is not None and self.path.exists()
+
+    def resume(self, files: list[Path], *, force: bool, **options: Any) -> None:
+        """Open the journal for this run (``options``: everything that changes a result) and take what an
+        earlier run of it finished."""
+        if self.path is None:
+            return
+        output = self.path
+        on_append = (lambda r: append_line(output, jsonl_line(self.to_row(r)))) if self.kind == "jsonl" else None
+        self.journal = Journal(journal_path(output), run_key(**options), on_append=on_append)
+        if force:
+            self.journal.reset()
+        self.done = self.journal.finished(files)
+        if not self.done:
+            self.journal.reset()  # nothing in it for these inputs and options: start it afresh
+        if self.kind == "jsonl":  # what earlier runs finished, whole; the rest is appended as it finishes
+            write_atomic(output, "".join(jsonl_line(self.to_row(self.done[p])) for p in files if p in self.done))
+
+    def collect(self, outcome: Outcome) -> None:
+        self.counts[outcome.result.status] += 1
+        # Failed documents are reported, not written: a row of nulls would read as "not in the document".
+        if outcome.result.status != "failed":
+            self.rows[outcome.path] = self.to_row(outcome.result)
+            if self.path is None and self.kind == "jsonl":
+                sys.stdout.write(jsonl_line(self.rows[outcome.path]))
+                sys.stdout.flush()
+
+    def finish(self, files: list[Path], err: Console) -> None:
+        """Write the rows in input order (replacing lines appended as documents finished), then the
+        one-line count."""
+        output = self.path
+        text = self.render([self.rows[p] for p in files if p in self.rows])
+        if output is None:
+            if self.kind != "jsonl":
+                sys.stdout.write(text)  # raw: a console would rewrap lines and expand tabs inside CSV cells
+        elif not self.rows and not self._existed:
+            # every document failed: no file of no records, which a later step could take for a result
+            output.unlink(missing_ok=True)
+            output = None
+        else:
+            try:
+                write_atomic(output, text)
+            except OSError as exc:
+                err.print(
+                    f"[bold red]error[/]: cannot write {escape(str(output))}: {escape(str(exc))} — check the path "
+                    "and free space"
+                )
+                raise typer.Exit(EXIT_DOCUMENT_FAILED) from exc
+        where = f" -> {output}" if output else (" (nothing written)" if not self.rows else "")
+        c = self.counts
+        err.print(f"{sum(c.values())} document(s): {c['ok']} ok, {c['partial']} partial, {c['failed']} failed{where}")
