@@ -15,7 +15,7 @@ torch = pytest.importorskip("torch", reason="needs torch (CI installs the CPU wh
 pytest.importorskip("transformers.models.nemotron_h_omni", reason="needs transformers >= 5.10 (nemotron_h_omni)")
 
 from docvl.engines.transformers_engine import TransformersEngine  # noqa: E402
-from tests.tiny_nano_vl import save_tiny_nano_vl, save_tiny_remote_nano_vl  # noqa: E402
+from tests.tiny_nano_vl import save_tiny_nano_vl, save_tiny_nano_vl_fp8, save_tiny_remote_nano_vl  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +132,46 @@ def test_remote_code_that_does_not_load_names_the_versions(remote_checkpoint, ru
     assert result.code == 3, result.err
     assert "own code did not load under transformers" in result.err and "gone_in_5" in result.err
     assert "transformers>4.53,<4.54" in result.err and "--loader native" in result.err
+
+
+@pytest.fixture(scope="module")
+def fp8_checkpoint(checkpoint, tmp_path_factory):
+    return save_tiny_nano_vl_fp8(tmp_path_factory.mktemp("nano-fp8"), checkpoint)
+
+
+def test_modelopt_fp8_checkpoint_loads_with_its_scales(checkpoint, fp8_checkpoint, run_cli, pdf_factory):
+    """NVIDIA's FP8 checkpoint is ModelOpt FP8, a method transformers would skip, loading float8 numbers
+    without their scales (amax ~448 instead of ~0.08). Each quantized layer must come back as weight x scale."""
+    from safetensors.torch import load_file
+
+    from docvl.engines import EngineOptions
+
+    engine = TransformersEngine(EngineOptions(model=str(fp8_checkpoint), extra={"device": "cpu"}))
+    assert "ModelOpt FP8 weights dequantized" in engine.describe()
+    loaded = engine.net.state_dict()
+    original = load_file(checkpoint / "model.safetensors")
+    layers = [k for k, v in original.items() if k.startswith("language_model.backbone.layers.") and v.dim() == 2]
+    assert len(layers) == 16  # Mamba in/out, MLP up/down, attention q/k/v/o
+    for name in layers:
+        weight, ref = loaded[name.replace(".backbone.", ".model.")].float(), original[name]
+        assert (weight - ref).norm() / ref.norm() < 0.07, name  # float8 e4m3 rounding, nothing more
+    assert torch.equal(loaded["language_model.lm_head.weight"], original["language_model.lm_head.weight"])
+    engine.close()
+    result = run_cli("ask", pdf_factory(pages=1), "What is the total?", "--engine", "transformers", "--model",
+                     fp8_checkpoint, "--device", "cpu", "--max-tiles", "1", "--max-output", "4")  # fmt: skip
+    assert result.code == 0, result.err
+
+
+def test_quantizations_transformers_cannot_load_are_refused(fp8_checkpoint, run_cli, pdf_factory, tmp_path):
+    import shutil
+
+    pdf = pdf_factory(pages=1)
+    remote = run_cli("ask", pdf, "Q?", "--engine", "transformers", "--model", fp8_checkpoint, "--device", "cpu",
+                     "--loader", "remote")  # fmt: skip
+    assert remote.code == 3 and "ModelOpt FP8" in remote.err and "--loader native" in remote.err
+    nvfp4 = shutil.copytree(fp8_checkpoint, tmp_path / "nvfp4")
+    config = json.loads((nvfp4 / "config.json").read_text())
+    config["quantization_config"]["quant_algo"] = "NVFP4"
+    (nvfp4 / "config.json").write_text(json.dumps(config))
+    result = run_cli("ask", pdf, "Q?", "--engine", "transformers", "--model", nvfp4, "--device", "cpu")
+    assert result.code == 3 and "quantized with modelopt NVFP4" in result.err and "vllm serve" in result.err

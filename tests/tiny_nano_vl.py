@@ -118,3 +118,43 @@ def save_tiny_remote_nano_vl(folder: Path) -> Path:
     torch.manual_seed(0)
     NemotronH_Nano_VL_V2(config).save_pretrained(folder)
     return folder
+
+
+FP8_MAX = 448.0  # largest float8_e4m3fn
+
+
+def save_tiny_nano_vl_fp8(folder: Path, bf16: Path) -> Path:
+    """The BF16 tiny checkpoint quantized as ModelOpt exports FP8 (NVIDIA's FP8 checkpoint): each linear
+    layer of the LLM as float8_e4m3fn weights with a per-tensor `weight_scale` (amax / 448) and
+    `input_scale`, attention `k_scale`/`v_scale`; embeddings, lm_head, the vision model and mlp1 left as
+    they were; `quantization_config` {quant_method: modelopt, quant_algo: FP8} in config.json."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for item in bf16.iterdir():
+        if item.name != "model.safetensors":
+            shutil.copy(item, folder / item.name)
+    tensors = load_file(bf16 / "model.safetensors")
+    quantized = {}
+    for name, weight in tensors.items():
+        layer = name.removesuffix(".weight")
+        if not (name.startswith("language_model.backbone.layers.") and weight.dim() == 2):
+            quantized[name] = weight
+            continue
+        scale = weight.abs().amax().float() / FP8_MAX
+        quantized[name] = (weight.float() / scale).to(torch.float8_e4m3fn)
+        quantized[f"{layer}.weight_scale"] = scale.reshape(())
+        quantized[f"{layer}.input_scale"] = torch.tensor(0.05)
+        if layer.endswith(("k_proj", "v_proj")):
+            quantized[f"{layer}.{layer[-6]}_scale"] = torch.tensor(1.0)
+    save_file(quantized, folder / "model.safetensors", metadata={"format": "pt"})
+    config = json.loads((folder / "config.json").read_text())
+    config["quantization_config"] = {
+        "quant_method": "modelopt", "quant_algo": "FP8", "producer": {"name": "modelopt", "version": "0.35.0"},
+        "ignore": ["language_model.lm_head", "mlp1*", "vision_model*"], "kv_cache_scheme": {"num_bits": 8, "type": "float"},
+    }  # fmt: skip
+    (folder / "config.json").write_text(json.dumps(config, indent=2))
+    return folder

@@ -17,6 +17,13 @@ Two loaders behind one engine (``--loader``):
   **generate_kwargs)`` with the same tiles, as the ``[tiles, 3, 512, 512]`` batch its processor would
   make; the checkpoint's processor is not loaded (its tiling is not the plan's).
 
+Quantized checkpoints: NVIDIA's FP8 checkpoint is ModelOpt FP8 (per-tensor ``weight_scale`` /
+``input_scale`` beside float8 weights), a ``quant_method`` transformers does not know: it would skip the
+quantization and load the float8 numbers without their scales, silently wrong. The native loader maps it
+to transformers' per-tensor FP8 (``weight_scale`` -> ``weight_scale_inv``) and dequantizes at load, so
+the results are right but the weights take BF16's memory; vLLM keeps them in FP8. Other methods
+transformers cannot load (ModelOpt NVFP4, ...) are refused with the vLLM command.
+
 Prompts go through the tokenizer's chat template; each page image is one ``<image>`` placeholder, which
 becomes ``<img>`` + 256 x tiles ``<image>`` + ``</img>`` as in vLLM's Nano V2 VL processor.
 """
@@ -79,7 +86,9 @@ class TransformersEngine:
         self.dtype = _dtype(dtype_name, self.device, self.loader, torch)
         self.folder = _locate(options.model or DEFAULT_MODEL)
         self.config = json.loads((self.folder / "config.json").read_text())
-        _preflight_memory(self.folder, self.device, torch)
+        self.quantization, self.load_kwargs = _quantization(self.folder, self.config, self.loader)
+        # ModelOpt FP8 weights are dequantized at load: twice their size on the GPU
+        _preflight_memory(self.folder, self.device, torch, dequantized_fp8=self.load_kwargs != {})
         self.kernels = all(importlib.util.find_spec(m) is not None for m in ("mamba_ssm", "causal_conv1d"))
         from transformers import AutoTokenizer
 
@@ -125,9 +134,14 @@ class TransformersEngine:
             raw.setdefault("image_token_id", raw.pop("img_context_token_id", None))
         if raw.get("image_token_id") is None:
             raw["image_token_id"] = self.tokenizer.convert_tokens_to_ids(IMG_CONTEXT)
+        raw.pop("quantization_config", None)
         with _quiet_transformers():
             config = NemotronH_Omni_Reasoning_V3_Config(**raw)
-            model = NemotronH_Omni_Reasoning_V3.from_pretrained(self.folder, config=config, dtype=self.dtype)
+            if self.quantization is not None:
+                config.quantization_config = self.quantization
+            model = NemotronH_Omni_Reasoning_V3.from_pretrained(
+                self.folder, config=config, dtype=self.dtype, **self.load_kwargs
+            )
         return model.to(self.device).eval()
 
     def _load_remote(self):
@@ -166,6 +180,8 @@ class TransformersEngine:
             else ("pure-torch Mamba (install the gpu extra on CUDA for the kernels)")
         )
         dtype = str(self.dtype).removeprefix("torch.")
+        if self.load_kwargs:
+            dtype = f"ModelOpt FP8 weights dequantized to {dtype}"
         return f"transformers ({self.model}, {self.loader} loader, {self.device}, {dtype}; {kernels})"
 
     # generation -------------------------------------------------------------------------------------
@@ -348,15 +364,52 @@ def _locate(model: str) -> Path:
         ) from exc
 
 
-def _preflight_memory(folder: Path, device: str, torch) -> None:
-    """Weights must fit the GPU: say how much is needed and which checkpoint fits instead."""
+# ModelOpt FP8 tensors under transformers' own per-tensor FP8 names
+MODELOPT_FP8_KEYS = {r"\.weight_scale$": ".weight_scale_inv", r"\.input_scale$": ".activation_scale"}
+
+
+def _quantization(folder: Path, config: dict, loader: str) -> tuple[dict | None, dict[str, Any]]:
+    """The quantization_config to load a quantized checkpoint with, and extra from_pretrained arguments.
+    Never lets transformers skip a quantization it does not know (it would load unscaled weights)."""
+    quant = config.get("quantization_config")
+    legacy = folder / "hf_quant_config.json"  # ModelOpt's own file, beside or instead of config.json's copy
+    if not quant and legacy.is_file():
+        quant = {"quant_method": "modelopt", **json.loads(legacy.read_text()).get("quantization", {})}
+    if not quant:
+        return None, {}
+    method = str(quant.get("quant_method", "")).lower()
+    algo = str(quant.get("quant_algo", "")).upper()
+    serve = f"serve it with vLLM (vllm serve {folder} --trust-remote-code) and pass --server"
+    if method == "modelopt" and algo == "FP8":
+        if loader == "remote":
+            raise EngineUnavailable(
+                f"{folder} holds ModelOpt FP8 weights, which the checkpoint's own code loads without their scales",
+                fix="use --loader native, which dequantizes them correctly, or " + serve,
+            )
+        per_tensor = {"quant_method": "fp8", "weight_block_size": None, "activation_scheme": "static", "dequantize": True}
+        return per_tensor, {"key_mapping": MODELOPT_FP8_KEYS}
+    from transformers.quantizers.auto import AUTO_QUANTIZER_MAPPING
+
+    if method not in AUTO_QUANTIZER_MAPPING:
+        what = f"{method} {algo}".strip() if algo else method
+        raise EngineUnavailable(
+            f"{folder} is quantized with {what}, which the installed transformers cannot load in-process",
+            fix=f"{serve}; or use the BF16 checkpoint ({CHECKPOINTS['bf16']})",
+        )
+    return quant, {}
+
+
+def _preflight_memory(folder: Path, device: str, torch, *, dequantized_fp8: bool = False) -> None:
+    """Weights must fit the GPU: say how much is needed and what fits instead."""
     if not device.startswith("cuda"):
         return
-    weights = sum(f.stat().st_size for f in folder.glob("*.safetensors"))
+    weights = sum(f.stat().st_size for f in folder.glob("*.safetensors")) * (2 if dequantized_fp8 else 1)
     free, total = torch.cuda.mem_get_info(torch.device(device))
     if weights * 1.1 > free:
         raise EngineUnavailable(
-            f"the weights in {folder} need about {weights * 1.1 / 2**30:.0f} GiB of GPU memory; "
+            f"the weights in {folder} need about {weights * 1.1 / 2**30:.0f} GiB of GPU memory"
+            f"{' (FP8 dequantized to bfloat16)' if dequantized_fp8 else ''}; "
             f"{free / 2**30:.0f} of {total / 2**30:.0f} GiB are free",
-            fix=f"use the FP8 checkpoint ({CHECKPOINTS['fp8']}, about 13 GB; Hopper/Ada) or a bigger GPU",
+            fix=f"serve the FP8 checkpoint ({CHECKPOINTS['fp8']}, about 13 GB, Hopper/Ada) with vLLM, which keeps "
+            "its weights in FP8, and pass --server; or use a bigger GPU",
         )
