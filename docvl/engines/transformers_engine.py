@@ -203,7 +203,9 @@ class TransformersEngine:
         messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": content}]
         text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         text = _expand_images(text, counts, self.tokens_per_tile)
-        inputs = self.tokenizer(text, return_tensors="pt", add_special_tokens=False).to(self.device)
+        encoded = self.tokenizer(text, return_tensors="pt", add_special_tokens=False).to(self.device)
+        # only these two: a tokenizer that also returns token_type_ids would have generate() refuse them
+        inputs = {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]}
         kwargs = self._vision_inputs(tiles) if tiles else {}
         sampling: dict[str, Any] = {"do_sample": False}
         if generation.temperature > 0:
