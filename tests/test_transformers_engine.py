@@ -175,3 +175,23 @@ def test_quantizations_transformers_cannot_load_are_refused(fp8_checkpoint, run_
     (nvfp4 / "config.json").write_text(json.dumps(config))
     result = run_cli("ask", pdf, "Q?", "--engine", "transformers", "--model", nvfp4, "--device", "cpu")
     assert result.code == 3 and "quantized with modelopt NVFP4" in result.err and "vllm serve" in result.err
+
+
+@pytest.mark.parametrize("loader", ["native", "remote"])
+def test_a_checkpoint_missing_weights_is_refused_not_run_at_random(loader, request, run_cli, pdf_factory, tmp_path):
+    """transformers would only log the missing weights and initialise them at random."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    source = request.getfixturevalue("checkpoint" if loader == "native" else "remote_checkpoint")
+    broken = shutil.copytree(source, tmp_path / "incomplete")
+    tensors = load_file(broken / "model.safetensors")
+    del tensors["mlp1.1.weight"]  # the projector's first linear layer
+    save_file(tensors, broken / "model.safetensors", metadata={"format": "pt"})
+    result = run_cli("ask", pdf_factory(pages=1), "Q?", "--engine", "transformers", "--model", broken, "--device", "cpu",
+                     "--loader", loader)  # fmt: skip
+    assert result.code == 3, result.err
+    assert "1 weight(s) are not in" in result.err and "random weights" in result.err
+    # named as the loading class calls it: the native class's projector is multi_modal_projector
+    assert ("mlp1.1.weight" if loader == "remote" else "multi_modal_projector.linear_1.weight") in result.err

@@ -139,9 +139,10 @@ class TransformersEngine:
             config = NemotronH_Omni_Reasoning_V3_Config(**raw)
             if self.quantization is not None:
                 config.quantization_config = self.quantization
-            model = NemotronH_Omni_Reasoning_V3.from_pretrained(
-                self.folder, config=config, dtype=self.dtype, **self.load_kwargs
+            model, info = NemotronH_Omni_Reasoning_V3.from_pretrained(
+                self.folder, config=config, dtype=self.dtype, output_loading_info=True, **self.load_kwargs
             )
+        self.unused = _check_loading(info, self.folder)
         return model.to(self.device).eval()
 
     def _load_remote(self):
@@ -160,8 +161,8 @@ class TransformersEngine:
         placement = {"device_map": self.device} if self.device.startswith("cuda") else {}
         try:
             with _quiet_transformers():
-                model = AutoModelForCausalLM.from_pretrained(
-                    self.folder, trust_remote_code=True, **{dtype_kw: self.dtype}, **placement
+                model, info = AutoModelForCausalLM.from_pretrained(
+                    self.folder, trust_remote_code=True, output_loading_info=True, **{dtype_kw: self.dtype}, **placement
                 )
         except Exception as exc:  # its code, its errors: say which versions meet
             raise EngineUnavailable(
@@ -171,6 +172,7 @@ class TransformersEngine:
                 "'transformers>4.53,<4.54' 'mamba-ssm==2.2.5' causal-conv1d timm open_clip_torch; "
                 "or use --loader native with transformers >= 5.10",
             ) from exc
+        self.unused = _check_loading(info, self.folder)
         return model.to(self.device).eval() if not placement else model.eval()
 
     def describe(self) -> str:
@@ -182,7 +184,8 @@ class TransformersEngine:
         dtype = str(self.dtype).removeprefix("torch.")
         if self.load_kwargs:
             dtype = f"ModelOpt FP8 weights dequantized to {dtype}"
-        return f"transformers ({self.model}, {self.loader} loader, {self.device}, {dtype}; {kernels})"
+        unused = f"; {len(self.unused)} checkpoint tensor(s) not used, e.g. {self.unused[0]}" if self.unused else ""
+        return f"transformers ({self.model}, {self.loader} loader, {self.device}, {dtype}; {kernels}{unused})"
 
     # generation -------------------------------------------------------------------------------------
 
@@ -364,6 +367,27 @@ def _locate(model: str) -> Path:
             fix=f"fetch it first: huggingface-cli download {model} --local-dir ./{model.split('/')[-1]}, then "
             f"--model ./{model.split('/')[-1]}",
         ) from exc
+
+
+# FP8 KV-cache scales: the in-process engine keeps its cache in the model's dtype
+KV_SCALES = (".k_scale", ".v_scale")
+
+
+def _check_loading(info: dict, folder: Path) -> list[str]:
+    """transformers only logs weights it could not find and initialises them at random: a model that
+    would answer from random weights is refused. Returns the checkpoint tensors left unused."""
+    missing = sorted(info.get("missing_keys") or [])
+    mismatched = sorted(str(m[0]) if isinstance(m, tuple) else str(m) for m in info.get("mismatched_keys") or [])
+    if missing or mismatched:
+        what = f"{len(missing)} weight(s) are not in {folder}" if missing else ""
+        if mismatched:
+            what += ("; " if what else "") + f"{len(mismatched)} have another shape there"
+        raise EngineUnavailable(
+            f"{what} (e.g. {(missing or mismatched)[0]}): the model would run with random weights",
+            fix="check that --model is a Nemotron Nano V2 VL checkpoint; if it is, try --loader remote (its own "
+            "code) or serve it with vLLM and pass --server",
+        )
+    return sorted(k for k in info.get("unexpected_keys") or [] if not k.endswith(KV_SCALES))
 
 
 # ModelOpt FP8 tensors under transformers' own per-tensor FP8 names
