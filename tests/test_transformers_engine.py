@@ -195,3 +195,49 @@ def test_a_checkpoint_missing_weights_is_refused_not_run_at_random(loader, reque
     assert "1 weight(s) are not in" in result.err and "random weights" in result.err
     # named as the loading class calls it: the native class's projector is multi_modal_projector
     assert ("mlp1.1.weight" if loader == "remote" else "multi_modal_projector.linear_1.weight") in result.err
+
+
+def test_radio_layout_vision_config_loads_the_checkpoints_own_tokens(checkpoint):
+    """The checkpoint's vision_config is in RADIO's own layout (args, teachers); read as it is, the class
+    would fall back to C-RADIOv4's 3 class + 7 register tokens and the checkpoint's 8 would not load."""
+    from safetensors.torch import load_file
+
+    from docvl.engines import EngineOptions
+
+    engine = TransformersEngine(EngineOptions(model=str(checkpoint), extra={"device": "cpu"}))
+    vision = engine.net.config.vision_config
+    assert (vision.num_cls_tokens, vision.num_registers, vision.hidden_size, vision.num_hidden_layers) == (4, 4, 64, 2)
+    stored = load_file(checkpoint / "model.safetensors")
+    loaded = engine.net.state_dict()
+    assert torch.equal(
+        loaded["vision_model.embeddings.cls_register_token"],
+        stored["vision_model.radio_model.model.patch_generator.cls_token.token"],
+    )
+    assert loaded["vision_model.summary_idxs"].tolist() == [0, 1, 3]
+    assert "not used" not in engine.describe()  # input-conditioner buffers are expected, not news
+    engine.close()
+
+
+def test_radio_vision_config_for_c_radio_v2_h(monkeypatch, tmp_path):
+    """The sizes of NVIDIA's C-RADIOv2-H tensors (Megatron-Bridge's Nano V2 VL parameter map, NVlabs/RADIO),
+    without its 2 GB of weights: only the headers are read."""
+    from docvl.engines import nano_checkpoint
+
+    radio = "vision_model.radio_model."
+    shapes = {
+        f"{radio}model.patch_generator.embedder.weight": [1280, 768],
+        f"{radio}model.patch_generator.cls_token.token": [8, 1280],
+        f"{radio}model.patch_generator.pos_embed": [1, 16384, 1280],
+        f"{radio}summary_idxs": [3],
+        **{f"{radio}model.blocks.{n}.attn.qkv.weight": [3840, 1280] for n in range(32)},
+    }
+    monkeypatch.setattr(nano_checkpoint, "_tensor_shapes", lambda folder, prefix: shapes)
+    teachers = [{"name": n, "use_summary": u} for n, u in (("a", True), ("b", True), ("c", False), ("d", True))]
+    config = nano_checkpoint.radio_vision_config(
+        {"args": {"model": "vit_huge_patch16_224", "teachers": teachers, "cls_token_per_teacher": True,
+                  "register_multiple": 8, "cpe_max_size": 2048}, "patch_size": 16}, tmp_path)  # fmt: skip
+    assert config == {
+        "model_type": "radio", "hidden_size": 1280, "num_hidden_layers": 32, "num_attention_heads": 16, "patch_size": 16,
+        "max_img_size": 2048, "num_cls_tokens": 4, "num_registers": 4, "summary_idxs": [0, 1, 3],
+        "video_temporal_patch_size": 2,
+    }  # fmt: skip

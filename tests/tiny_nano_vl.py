@@ -20,6 +20,21 @@ TEXT_CONFIG = dict(model_type="nemotron_h", vocab_size=512, hidden_size=128, hyb
                    num_attention_heads=4, num_key_value_heads=2, head_dim=32, intermediate_size=256, mamba_num_heads=8,
                    mamba_head_dim=16, ssm_state_size=16, n_groups=1, chunk_size=16)  # fmt: skip
 NORM = {"norm_mean": [0.48145466, 0.4578275, 0.40821073], "norm_std": [0.26862954, 0.26130258, 0.27577711]}
+RADIO = "vision_model.radio_model."
+# vision_config in RADIO's own layout, as the checkpoint's config.json has it (C-RADIOv2-H: 4 teachers, one
+# class token each, registers up to a multiple of 8, CPE table for 2048 px); the timm name is unknown to
+# docvl, so sizes must come from the tensors
+RADIO_CONFIG = {
+    "architectures": ["RADIOModel"],
+    "auto_map": {"AutoConfig": "nvidia/C-RADIOv2-H--hf_model.RADIOConfig", "AutoModel": "nvidia/C-RADIOv2-H--hf_model.RADIOModel"},
+    "args": {"model": "vit_tiny_test_patch16", "cpe_max_size": 2048, "register_multiple": 8, "cls_token_per_teacher": True,
+             "teachers": [{"name": "siglip2-g", "use_summary": True}, {"name": "dfn_clip", "use_summary": True},
+                          {"name": "sam", "use_summary": False}, {"name": "dinov2", "use_summary": True}]},
+    "patch_size": 16,
+    "max_resolution": 2048,
+    "preferred_resolution": [512, 512],
+    "version": "c-radio_v2-vlm-h",
+}  # fmt: skip
 REMOTE_CODE = Path(__file__).parent / "remote_nano_code"
 CORPUS = ['Page 1: What is the total? Answer: 9.50 EUR. Pages: 1, 2. {"total": null, "_pages": []}'] * 20
 
@@ -43,6 +58,7 @@ def save_tokenizer(folder: Path):
 
 def save_tiny_nano_vl(folder: Path) -> Path:
     import torch
+    from safetensors.torch import load_file, save_file
     from transformers.models.nemotron_h_omni import NemotronH_Omni_Reasoning_V3, NemotronH_Omni_Reasoning_V3_Config
 
     tokenizer = save_tokenizer(folder)
@@ -57,6 +73,7 @@ def save_tiny_nano_vl(folder: Path) -> Path:
             max_img_size=2048,
             num_cls_tokens=4,
             num_registers=4,
+            summary_idxs=[0, 1, 3],
             video_temporal_patch_size=2,
         ),
         text_config={**TEXT_CONFIG, "eos_token_id": end_of_turn},
@@ -67,13 +84,19 @@ def save_tiny_nano_vl(folder: Path) -> Path:
     )
     torch.manual_seed(0)
     NemotronH_Omni_Reasoning_V3(config).save_pretrained(folder)
+    # the tensors as C-RADIOv2-H's checkpoint holds them: RADIO's input conditioner buffers, no video path
+    tensors = load_file(folder / "model.safetensors")
+    tensors = {k: v for k, v in tensors.items() if "video_embedder" not in k}
+    tensors[f"{RADIO}input_conditioner.norm_mean"] = torch.tensor(NORM["norm_mean"]).reshape(3, 1, 1)
+    tensors[f"{RADIO}input_conditioner.norm_std"] = torch.tensor(NORM["norm_std"]).reshape(3, 1, 1)
+    save_file(tensors, folder / "model.safetensors", metadata={"format": "pt"})
     # the checkpoint's own layout (configuration.py of NVIDIA-Nemotron-Nano-12B-v2-VL)
     saved = json.loads((folder / "config.json").read_text())
     nano = {
         "architectures": ["NemotronH_Nano_VL_V2"],
         "model_type": "NemotronH_Nano_VL_V2",
         "llm_config": saved["text_config"],
-        "vision_config": saved["vision_config"],
+        "vision_config": RADIO_CONFIG,
         "vit_hidden_size": saved["vision_hidden_size"],
         "projector_hidden_size": saved["projector_hidden_size"],
         "downsample_ratio": 0.5,

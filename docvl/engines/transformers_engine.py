@@ -32,25 +32,26 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from docvl.engines.base import EngineOptions, Generation, Reply
+from docvl.engines.nano_checkpoint import (
+    DEFAULT_MODEL,
+    NANO_MODEL_TYPE,
+    check_loading,
+    locate,
+    preflight_memory,
+    quantization,
+    radio_vision_config,
+)
 from docvl.errors import EngineUnavailable, UsageError
 from docvl.prompt import ImagePart, Prompt, TextPart
 from docvl.results import Usage
 
-CHECKPOINTS = {
-    "bf16": "nvidia/NVIDIA-Nemotron-Nano-12B-v2-VL-BF16",
-    "fp8": "nvidia/NVIDIA-Nemotron-Nano-12B-v2-VL-FP8",
-}
-DEFAULT_MODEL = CHECKPOINTS["bf16"]
-NANO_MODEL_TYPE = "NemotronH_Nano_VL_V2"
 END_OF_TURN = "<SPECIAL_12>"
 IMG_START, IMG_END, IMG_CONTEXT = "<img>", "</img>", "<image>"
 # C-RADIO's input conditioner when a config does not say (the checkpoint's config.json does).
@@ -84,11 +85,11 @@ class TransformersEngine:
         self.torch = torch
         self.device = _device(extra.get("device", "auto"), torch)
         self.dtype = _dtype(dtype_name, self.device, self.loader, torch)
-        self.folder = _locate(options.model or DEFAULT_MODEL)
+        self.folder = locate(options.model or DEFAULT_MODEL)
         self.config = json.loads((self.folder / "config.json").read_text())
-        self.quantization, self.load_kwargs = _quantization(self.folder, self.config, self.loader)
+        self.quantization, self.load_kwargs = quantization(self.folder, self.config, self.loader)
         # ModelOpt FP8 weights are dequantized at load: twice their size on the GPU
-        _preflight_memory(self.folder, self.device, torch, dequantized_fp8=self.load_kwargs != {})
+        preflight_memory(self.folder, self.device, torch, dequantized_fp8=self.load_kwargs != {})
         self.kernels = all(importlib.util.find_spec(m) is not None for m in ("mamba_ssm", "causal_conv1d"))
         from transformers import AutoTokenizer
 
@@ -132,6 +133,7 @@ class TransformersEngine:
             raw.setdefault("text_config", raw.pop("llm_config", None))
             raw.setdefault("vision_hidden_size", raw.pop("vit_hidden_size", 1280))
             raw.setdefault("image_token_id", raw.pop("img_context_token_id", None))
+            raw["vision_config"] = radio_vision_config(raw.get("vision_config") or {}, self.folder)
         if raw.get("image_token_id") is None:
             raw["image_token_id"] = self.tokenizer.convert_tokens_to_ids(IMG_CONTEXT)
         raw.pop("quantization_config", None)
@@ -142,7 +144,7 @@ class TransformersEngine:
             model, info = NemotronH_Omni_Reasoning_V3.from_pretrained(
                 self.folder, config=config, dtype=self.dtype, output_loading_info=True, **self.load_kwargs
             )
-        self.unused = _check_loading(info, self.folder)
+        self.unused = check_loading(info, self.folder)
         return model.to(self.device).eval()
 
     def _load_remote(self):
@@ -172,7 +174,7 @@ class TransformersEngine:
                 "'transformers>4.53,<4.54' 'mamba-ssm==2.2.5' causal-conv1d timm open_clip_torch; "
                 "or use --loader native with transformers >= 5.10",
             ) from exc
-        self.unused = _check_loading(info, self.folder)
+        self.unused = check_loading(info, self.folder)
         return model.to(self.device).eval() if not placement else model.eval()
 
     def describe(self) -> str:
@@ -341,101 +343,3 @@ def _dtype(name: str, device: str, loader: str, torch):
         # projector must be bfloat16 too, even on CPU (the seed recipe's dtype)
         return torch.bfloat16 if device.startswith("cuda") or loader == "remote" else torch.float32
     return getattr(torch, name)
-
-
-def _locate(model: str) -> Path:
-    """A local folder, or a hub id already in the local cache. Never downloads: that is the user's step."""
-    folder = Path(model).expanduser()
-    if folder.is_dir():
-        if not (folder / "config.json").is_file():
-            raise EngineUnavailable(
-                f"--model {model}: no config.json in that folder", fix="point --model at a checkpoint folder"
-            )
-        return folder
-    if folder.exists() or model.count("/") != 1:
-        raise EngineUnavailable(
-            f"--model {model}: not a checkpoint folder or a hub id", fix=f"e.g. --model {DEFAULT_MODEL}"
-        )
-    try:
-        from huggingface_hub import snapshot_download
-
-        return Path(snapshot_download(model, local_files_only=True))
-    except Exception as exc:
-        offline = " (HF_HUB_OFFLINE is set)" if os.environ.get("HF_HUB_OFFLINE") else ""
-        raise EngineUnavailable(
-            f"--model {model} is not in the local Hugging Face cache{offline}",
-            fix=f"fetch it first: huggingface-cli download {model} --local-dir ./{model.split('/')[-1]}, then "
-            f"--model ./{model.split('/')[-1]}",
-        ) from exc
-
-
-# FP8 KV-cache scales: the in-process engine keeps its cache in the model's dtype
-KV_SCALES = (".k_scale", ".v_scale")
-
-
-def _check_loading(info: dict, folder: Path) -> list[str]:
-    """transformers only logs weights it could not find and initialises them at random: a model that
-    would answer from random weights is refused. Returns the checkpoint tensors left unused."""
-    missing = sorted(info.get("missing_keys") or [])
-    mismatched = sorted(str(m[0]) if isinstance(m, tuple) else str(m) for m in info.get("mismatched_keys") or [])
-    if missing or mismatched:
-        what = f"{len(missing)} weight(s) are not in {folder}" if missing else ""
-        if mismatched:
-            what += ("; " if what else "") + f"{len(mismatched)} have another shape there"
-        raise EngineUnavailable(
-            f"{what} (e.g. {(missing or mismatched)[0]}): the model would run with random weights",
-            fix="check that --model is a Nemotron Nano V2 VL checkpoint; if it is, try --loader remote (its own "
-            "code) or serve it with vLLM and pass --server",
-        )
-    return sorted(k for k in info.get("unexpected_keys") or [] if not k.endswith(KV_SCALES))
-
-
-# ModelOpt FP8 tensors under transformers' own per-tensor FP8 names
-MODELOPT_FP8_KEYS = {r"\.weight_scale$": ".weight_scale_inv", r"\.input_scale$": ".activation_scale"}
-
-
-def _quantization(folder: Path, config: dict, loader: str) -> tuple[dict | None, dict[str, Any]]:
-    """The quantization_config to load a quantized checkpoint with, and extra from_pretrained arguments.
-    Never lets transformers skip a quantization it does not know (it would load unscaled weights)."""
-    quant = config.get("quantization_config")
-    legacy = folder / "hf_quant_config.json"  # ModelOpt's own file, beside or instead of config.json's copy
-    if not quant and legacy.is_file():
-        quant = {"quant_method": "modelopt", **json.loads(legacy.read_text()).get("quantization", {})}
-    if not quant:
-        return None, {}
-    method = str(quant.get("quant_method", "")).lower()
-    algo = str(quant.get("quant_algo", "")).upper()
-    serve = f"serve it with vLLM (vllm serve {folder} --trust-remote-code) and pass --server"
-    if method == "modelopt" and algo == "FP8":
-        if loader == "remote":
-            raise EngineUnavailable(
-                f"{folder} holds ModelOpt FP8 weights, which the checkpoint's own code loads without their scales",
-                fix="use --loader native, which dequantizes them correctly, or " + serve,
-            )
-        per_tensor = {"quant_method": "fp8", "weight_block_size": None, "activation_scheme": "static", "dequantize": True}
-        return per_tensor, {"key_mapping": MODELOPT_FP8_KEYS}
-    from transformers.quantizers.auto import AUTO_QUANTIZER_MAPPING
-
-    if method not in AUTO_QUANTIZER_MAPPING:
-        what = f"{method} {algo}".strip() if algo else method
-        raise EngineUnavailable(
-            f"{folder} is quantized with {what}, which the installed transformers cannot load in-process",
-            fix=f"{serve}; or use the BF16 checkpoint ({CHECKPOINTS['bf16']})",
-        )
-    return quant, {}
-
-
-def _preflight_memory(folder: Path, device: str, torch, *, dequantized_fp8: bool = False) -> None:
-    """Weights must fit the GPU: say how much is needed and what fits instead."""
-    if not device.startswith("cuda"):
-        return
-    weights = sum(f.stat().st_size for f in folder.glob("*.safetensors")) * (2 if dequantized_fp8 else 1)
-    free, total = torch.cuda.mem_get_info(torch.device(device))
-    if weights * 1.1 > free:
-        raise EngineUnavailable(
-            f"the weights in {folder} need about {weights * 1.1 / 2**30:.0f} GiB of GPU memory"
-            f"{' (FP8 dequantized to bfloat16)' if dequantized_fp8 else ''}; "
-            f"{free / 2**30:.0f} of {total / 2**30:.0f} GiB are free",
-            fix=f"serve the FP8 checkpoint ({CHECKPOINTS['fp8']}, about 13 GB, Hopper/Ada) with vLLM, which keeps "
-            "its weights in FP8, and pass --server; or use a bigger GPU",
-        )
