@@ -76,6 +76,10 @@ class DocumentResult(BaseModel):
     # extract
     data: dict[str, Any] | None = None
     field_pages: dict[str, list[int]] = Field(default_factory=dict, description="field path -> source pages")
+    field_confidence: dict[str, float] = Field(
+        default_factory=dict,
+        description="field -> probability of the least likely token of its value (engines that report log-probs)",
+    )
     raw_reply: str | None = Field(None, description="the last reply, kept when no JSON could be read from it")
     conflicts: list[FieldConflict] = Field(default_factory=list, description="fields windows disagreed on")
     # bookkeeping

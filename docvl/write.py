@@ -38,6 +38,7 @@ def record(result: DocumentResult, fields: Iterable[str] = ()) -> dict[str, Any]
     row.update(dict.fromkeys(fields))
     row.update(result.data or {})
     row["_pages"] = result.field_pages
+    row["_confidence"] = result.field_confidence
     row["_errors"] = [e.message for e in result.errors]
     if result.raw_reply is not None:
         row["_raw_reply"] = result.raw_reply

@@ -8,6 +8,7 @@ within max tokens, usage recorded."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -241,3 +242,21 @@ def test_radio_vision_config_for_c_radio_v2_h(monkeypatch, tmp_path):
         "max_img_size": 2048, "num_cls_tokens": 4, "num_registers": 4, "summary_idxs": [0, 1, 3],
         "video_temporal_patch_size": 2,
     }  # fmt: skip
+
+
+def test_the_log_probability_of_each_generated_token_is_kept(checkpoint):
+    """For field confidence; kept one vocabulary vector at a time by a logits processor."""
+    from docvl.engines import EngineOptions
+    from docvl.engines.base import Generation
+    from docvl.prompt import Prompt, TextPart
+
+    engine = TransformersEngine(EngineOptions(model=str(checkpoint), extra={"device": "cpu"}))
+    reply = engine.generate(Prompt(system="/no_think", parts=[TextPart("What is the total?")], task="ask"),
+                            Generation(max_tokens=6, max_tiles=1))  # fmt: skip
+    pairs = reply.token_logprobs
+    reply_tokens = reply.usage.completion_tokens - (reply.finish_reason == "stop")
+    assert len(pairs) == reply_tokens and all(lp <= 0 for _, lp in pairs)
+    # greedy decoding picks the most likely token, whose probability is at least 1/vocab: a value recorded for
+    # another token than the one picked would often be below it
+    assert all(lp >= math.log(1 / 512) for _, lp in pairs)
+    engine.close()

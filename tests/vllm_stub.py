@@ -26,8 +26,10 @@ def completion(
     finish: str = "stop",
     prompt_tokens: int = 1800,
     completion_tokens: int = 12,
+    logprobs: list[tuple[str, float]] | None = None,
 ) -> dict[str, Any]:
-    """A vLLM chat completion body (vllm.entrypoints.openai.protocol.ChatCompletionResponse)."""
+    """A vLLM chat completion body (vllm.entrypoints.openai.protocol.ChatCompletionResponse); ``logprobs``
+    (token, logprob) pairs become its ChatCompletionLogProbs, as vLLM sends them for `"logprobs": true`."""
     return {
         "id": "chatcmpl-9f1c2b7e3d4a4c5b8e6f",
         "object": "chat.completion",
@@ -37,7 +39,14 @@ def completion(
             {
                 "index": 0,
                 "message": {"role": "assistant", "content": content, "reasoning_content": reasoning, "tool_calls": []},
-                "logprobs": None,
+                "logprobs": None
+                if logprobs is None
+                else {
+                    "content": [
+                        {"token": t, "logprob": lp, "bytes": list(t.encode("utf-8")), "top_logprobs": []}
+                        for t, lp in logprobs
+                    ]
+                },
                 "finish_reason": finish,
                 "stop_reason": None,
             }

@@ -49,6 +49,8 @@ class Reply:
     model: str | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    # (token text, log-probability) of each generated token, when the engine reports them
+    token_logprobs: list[tuple[str, float]] | None = None
 
 
 class Engine(Protocol):

@@ -30,12 +30,13 @@ STRUCTURED_MODES = ("auto", "structured_outputs", "guided_json", "response_forma
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 # Request fields that only some servers know (vLLM, SGLang). A server that rejects one of them by name
 # (transformers serve answers 422 "Unexpected fields") gets the request again without it.
-VENDOR_FIELDS = ("mm_processor_kwargs", "structured_outputs", "guided_json")
+VENDOR_FIELDS = ("mm_processor_kwargs", "structured_outputs", "guided_json", "logprobs")
 VENDOR_NOTES = {
     "mm_processor_kwargs": "the server does not take mm_processor_kwargs: it tiles pages with its own settings, "
     "so its token counts may differ from the plan",
     "structured_outputs": "the server does not take structured_outputs: replies are validated, not constrained",
     "guided_json": "the server does not take guided_json: replies are validated, not constrained",
+    "logprobs": "the server gives no token log-probabilities: fields have no confidence",
 }
 
 
@@ -158,6 +159,8 @@ class OpenAIEngine:
         if generation.top_p is not None:
             body["top_p"] = generation.top_p
         schema = generation.json_schema
+        if schema is not None:
+            body["logprobs"] = True  # each field's confidence (docvl/confidence.py)
         if schema is not None and self.structured != "off":
             if self.structured == "structured_outputs":
                 body["structured_outputs"] = {"json": schema}
@@ -211,6 +214,7 @@ class OpenAIEngine:
             model=data.get("model") or self.model,
             seconds=seconds,
             notes=notes,
+            token_logprobs=_token_logprobs(choice.get("logprobs")),
         )
 
     def _post(self, body: dict[str, Any], limit: float | None = None) -> dict[str, Any]:
@@ -274,6 +278,17 @@ class OpenAIEngine:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _token_logprobs(logprobs: Any) -> list[tuple[str, float]] | None:
+    """choices[0].logprobs.content (OpenAI / vLLM ChatCompletionLogProbs) as (token, logprob) pairs."""
+    content = logprobs.get("content") if isinstance(logprobs, dict) else None
+    if not isinstance(content, list):
+        return None
+    try:
+        return [(str(item["token"]), float(item["logprob"])) for item in content]
+    except (KeyError, TypeError, ValueError):
+        return None  # a shape we do not know: no confidence rather than a wrong one
 
 
 def _v1(url: str) -> str:

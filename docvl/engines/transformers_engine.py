@@ -219,6 +219,7 @@ class TransformersEngine:
                 sampling["top_p"] = generation.top_p
         fed = {"text": text, "input_ids": inputs["input_ids"], "tiles": len(tiles), **kwargs}
         # the pure-torch Mamba fallback logs once per kernel; describe() already said which path runs
+        recorder = _chosen_token_logprobs(torch)
         with self._lock, torch.inference_mode(), _quiet_transformers():
             self.last_inputs = fed
             output = self.net.generate(
@@ -228,6 +229,7 @@ class TransformersEngine:
                 max_new_tokens=generation.max_tokens,
                 eos_token_id=self.stop_ids,
                 pad_token_id=self.tokenizer.pad_token_id or self.stop_ids[0],
+                logits_processor=[recorder],
             )
         prompt_ids = inputs["input_ids"][0]
         prompt_len = len(prompt_ids)
@@ -236,6 +238,8 @@ class TransformersEngine:
         new = output[0, prompt_len:].tolist() if echoed else output[0].tolist()
         stopped = bool(new) and new[-1] in self.stop_ids
         reply_ids = new[:-1] if stopped else new
+        logprobs = recorder.values + ([recorder.last(new[-1])] if new else [])
+        tokens = [self.tokenizer.decode([t], skip_special_tokens=False) for t in reply_ids]
         notes = (
             ["in-process generation is not schema-constrained: replies are validated, then re-asked"]
             if (generation.json_schema is not None)
@@ -249,6 +253,7 @@ class TransformersEngine:
             model=self.model,
             seconds=time.perf_counter() - start,
             notes=notes,
+            token_logprobs=list(zip(tokens, logprobs, strict=False)),
         )
 
     def _vision_inputs(self, tiles: list[Any]) -> dict[str, Any]:
@@ -289,6 +294,29 @@ def _quiet_transformers() -> Iterator[None]:
         transformers.logging.set_verbosity(verbosity)
         if bars:
             transformers.utils.logging.enable_progress_bar()
+
+
+def _chosen_token_logprobs(torch):
+    """A logits processor that keeps the log-probability of each token generate() picks, holding one
+    vocabulary-sized vector at a time (output_scores would keep one per generated token: 0.5 GB for
+    1,024 tokens of a 131k vocabulary). With sampling these are the sharpened probabilities it drew from."""
+    from transformers import LogitsProcessor
+
+    class Recorder(LogitsProcessor):
+        def __init__(self) -> None:
+            self.values: list[float] = []
+            self.previous = None
+
+        def __call__(self, input_ids, scores):
+            if self.previous is not None:  # the token picked from the previous step's distribution
+                self.values.append(float(self.previous[input_ids[0, -1]]))
+            self.previous = torch.log_softmax(scores[0].float(), dim=-1)
+            return scores
+
+        def last(self, token: int) -> float:
+            return float(self.previous[token]) if self.previous is not None else 0.0
+
+    return Recorder()
 
 
 def _tiles(page) -> list[Any]:

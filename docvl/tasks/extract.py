@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from docvl.confidence import field_confidence
 from docvl.engines.base import Engine
 from docvl.parse import JsonReplyError, parse_json_object, split_reasoning, split_sidecar, validation_errors
 from docvl.planning import Planning
@@ -41,6 +42,7 @@ class _Attempt:
     errors: list[str]  # against the null-tolerant schema: worth a re-ask
     truncated: bool
     raw: str | None = None  # the reply text, when it held no readable JSON
+    confidence: dict[str, float] = field(default_factory=dict)
 
 
 def extract_document(
@@ -53,8 +55,9 @@ def extract_document(
     with run.guarded():
         doc, plan = run.load_and_plan(path, extract_instructions(relaxed), query=schema_query(options.schema))
         per_window = [_extract_window(run, window, options.retries, relaxed) for window in run.windows(doc, plan)]
-        data, pages, conflicts = _merge(per_window, list(options.schema.get("properties", {})))
+        data, pages, confidence, conflicts = _merge(per_window, list(options.schema.get("properties", {})))
         result.data, result.field_pages, result.conflicts = data, pages, conflicts
+        result.field_confidence = confidence
         result.warnings.extend(
             f"field {c.field}: kept {c.kept!r} (page(s) {_pages(c.kept_pages)}), page(s) {_pages(c.other_pages)} "
             f"say {c.other!r}"
@@ -106,7 +109,8 @@ def _extract_window(run: TaskRun, window: WindowInput, retries: int, relaxed: di
             for name in relaxed.get("properties", {}):
                 data.setdefault(name, None)  # a field the model left out is "not found", and says so
             errors = validation_errors(data, relaxed)
-            attempt = _Attempt(data, pages, errors, truncated)
+            confidence = field_confidence(text, reply.token_logprobs, data)
+            attempt = _Attempt(data, pages, errors, truncated, confidence=confidence)
             if not errors:
                 break
             feedback = REASK.format(errors="\n".join(f"- {e}" for e in errors[:20]))
@@ -121,16 +125,17 @@ def _pages(numbers: list[int]) -> str:
 
 def _merge(
     attempts: list[_Attempt], fields: list[str]
-) -> tuple[dict[str, Any] | None, dict[str, list[int]], list[FieldConflict]]:
+) -> tuple[dict[str, Any] | None, dict[str, list[int]], dict[str, float], list[FieldConflict]]:
     """Across windows, in page order: the first non-null value of each field wins; a different non-null
     value later is reported as a conflict, not hidden."""
     with_data = [a for a in attempts if a.data is not None]
     if not with_data:
-        return None, {}, []
+        return None, {}, {}, []
     if len(with_data) == 1:
-        return with_data[0].data, with_data[0].pages, []
+        return with_data[0].data, with_data[0].pages, with_data[0].confidence, []
     merged: dict[str, Any] = {}
     pages: dict[str, list[int]] = {}
+    confidence: dict[str, float] = {}
     conflicts: list[FieldConflict] = []
     keys = list(dict.fromkeys([*fields, *(k for a in with_data for k in a.data)]))
     for key in keys:
@@ -142,6 +147,8 @@ def _merge(
                 merged[key] = value
                 if key in a.pages:
                     pages[key] = a.pages[key]
+                if key in a.confidence:
+                    confidence[key] = a.confidence[key]  # the window the value came from
             elif value != merged[key]:
                 conflicts.append(
                     FieldConflict(
@@ -153,4 +160,4 @@ def _merge(
                     )
                 )
         merged.setdefault(key, None)
-    return merged, pages, conflicts
+    return merged, pages, confidence, conflicts
