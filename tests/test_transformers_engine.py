@@ -29,6 +29,15 @@ def remote_checkpoint(tmp_path_factory):
     return save_tiny_remote_nano_vl(tmp_path_factory.mktemp("nano-remote"))
 
 
+@pytest.fixture(scope="module")
+def remote_reply_only_checkpoint(tmp_path_factory):
+    """Its generate() hands back the reply without the prompt (language_model.generate from embeddings only)."""
+    return save_tiny_remote_nano_vl(tmp_path_factory.mktemp("nano-remote-reply"), reply_only=True)
+
+
+CHECKPOINT_OF = {"native": "checkpoint", "remote": "remote_checkpoint", "remote-reply-only": "remote_reply_only_checkpoint"}
+
+
 @pytest.fixture
 def fed(monkeypatch):
     """What each generate() call fed the model."""
@@ -44,9 +53,10 @@ def fed(monkeypatch):
     return calls
 
 
-@pytest.mark.parametrize("loader", ["native", "remote"])
-def test_ask_feeds_the_planned_tiles_in_the_nemotron_turn_layout(loader, request, fed, run_cli, pdf_factory):
-    checkpoint = request.getfixturevalue("checkpoint" if loader == "native" else "remote_checkpoint")
+@pytest.mark.parametrize("variant", ["native", "remote", "remote-reply-only"])
+def test_ask_feeds_the_planned_tiles_in_the_nemotron_turn_layout(variant, request, fed, run_cli, pdf_factory):
+    checkpoint = request.getfixturevalue(CHECKPOINT_OF[variant])
+    loader = variant.removesuffix("-reply-only")
     pdf = pdf_factory("two.pdf", pages=2)
     result = run_cli("ask", pdf, "What is the total?", "--engine", "transformers", "--model", checkpoint, "--loader",
                      loader, "--device", "cpu", "--page-mode", "image", "--max-tiles", "4", "--max-output", "8",
@@ -113,7 +123,7 @@ def test_engine_unavailable_says_what_to_do(checkpoint, run_cli, pdf_factory, mo
     assert missing.code == 3 and "huggingface-cli download nvidia/NVIDIA-Nemotron-Nano-12B-v2-VL-BF16" in missing.err
     remote = run_cli("ask", pdf, "Q?", "--engine", "transformers", "--model", checkpoint, "--device", "cpu",
                      "--loader", "remote")  # fmt: skip
-    assert remote.code == 3 and "carries no code of its own" in remote.err and "--loader native" in remote.err
+    assert remote.code == 3 and "carries no model code of its own" in remote.err and "--loader native" in remote.err
     bad = run_cli(
         "ask", pdf, "Q?", "--engine", "transformers", "--model", checkpoint, "--device", "cpu", "--loader", "x"
     )
@@ -167,7 +177,12 @@ def test_quantizations_transformers_cannot_load_are_refused(fp8_checkpoint, run_
     import shutil
 
     pdf = pdf_factory(pages=1)
-    remote = run_cli("ask", pdf, "Q?", "--engine", "transformers", "--model", fp8_checkpoint, "--device", "cpu",
+    with_code = shutil.copytree(fp8_checkpoint, tmp_path / "fp8-with-code")  # as NVIDIA's FP8 checkpoint ships
+    config = json.loads((with_code / "config.json").read_text())
+    config["auto_map"] = {"AutoConfig": "configuration.NemotronH_Nano_VL_V2_Config",
+                          "AutoModelForCausalLM": "modeling.NemotronH_Nano_VL_V2"}  # fmt: skip
+    (with_code / "config.json").write_text(json.dumps(config))
+    remote = run_cli("ask", pdf, "Q?", "--engine", "transformers", "--model", with_code, "--device", "cpu",
                      "--loader", "remote")  # fmt: skip
     assert remote.code == 3 and "ModelOpt FP8" in remote.err and "--loader native" in remote.err
     nvfp4 = shutil.copytree(fp8_checkpoint, tmp_path / "nvfp4")
@@ -196,6 +211,7 @@ def test_a_checkpoint_missing_weights_is_refused_not_run_at_random(loader, reque
     assert "1 weight(s) are not in" in result.err and "random weights" in result.err
     # named as the loading class calls it: the native class's projector is multi_modal_projector
     assert ("mlp1.1.weight" if loader == "remote" else "multi_modal_projector.linear_1.weight") in result.err
+    assert ("--loader native" if loader == "remote" else "--loader remote") in result.err  # the other one
 
 
 def test_radio_layout_vision_config_loads_the_checkpoints_own_tokens(checkpoint):
@@ -207,7 +223,8 @@ def test_radio_layout_vision_config_loads_the_checkpoints_own_tokens(checkpoint)
 
     engine = TransformersEngine(EngineOptions(model=str(checkpoint), extra={"device": "cpu"}))
     vision = engine.net.config.vision_config
-    assert (vision.num_cls_tokens, vision.num_registers, vision.hidden_size, vision.num_hidden_layers) == (4, 4, 64, 2)
+    assert (vision.num_cls_tokens, vision.num_registers, vision.hidden_size, vision.num_hidden_layers) == (4, 4, 48, 2)
+    assert vision.num_attention_heads == 3  # as the checkpoint was built: not readable from shapes, from its ViT family
     stored = load_file(checkpoint / "model.safetensors")
     loaded = engine.net.state_dict()
     assert torch.equal(
@@ -260,3 +277,33 @@ def test_the_log_probability_of_each_generated_token_is_kept(checkpoint):
     # another token than the one picked would often be below it
     assert all(lp >= math.log(1 / 512) for _, lp in pairs)
     engine.close()
+
+
+@pytest.mark.parametrize("loader", ["native", "remote"])
+def test_a_weight_file_cut_short_is_named_with_the_fix(loader, request, run_cli, pdf_factory, tmp_path):
+    import shutil
+
+    source = request.getfixturevalue("checkpoint" if loader == "native" else "remote_checkpoint")
+    cut = shutil.copytree(source, tmp_path / "interrupted")
+    weights = cut / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])  # an interrupted download
+    result = run_cli("ask", pdf_factory(pages=1), "Q?", "--engine", "transformers", "--model", cut, "--device", "cpu",
+                     "--loader", loader)  # fmt: skip
+    assert result.code == 3, result.err
+    assert f"{weights}: not a readable safetensors file" in result.err and "huggingface-cli download" in result.err
+
+
+def test_quantization_configs_read_as_transformers_reads_them(tmp_path):
+    from docvl.engines.nano_checkpoint import MODELOPT_FP8_KEYS, quantization
+    from docvl.errors import EngineUnavailable
+
+    bnb = {"quant_method": "bitsandbytes", "load_in_4bit": True}
+    assert quantization(tmp_path, {"quantization_config": bnb}, "native") == (bnb, {})  # transformers loads these
+    # ModelOpt's own file, without a copy in config.json
+    (tmp_path / "hf_quant_config.json").write_text(json.dumps(
+        {"producer": {"name": "modelopt"}, "quantization": {"quant_algo": "FP8", "exclude_modules": ["lm_head"]}}))  # fmt: skip
+    config, kwargs = quantization(tmp_path, {}, "native")
+    assert config["quant_method"] == "fp8" and config["dequantize"] and kwargs == {"key_mapping": MODELOPT_FP8_KEYS}
+    (tmp_path / "hf_quant_config.json").write_text("{not json")
+    with pytest.raises(EngineUnavailable, match=r"hf_quant_config\.json: not ModelOpt's quantization file"):
+        quantization(tmp_path, {}, "native")

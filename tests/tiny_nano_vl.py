@@ -22,8 +22,8 @@ TEXT_CONFIG = dict(model_type="nemotron_h", vocab_size=512, hidden_size=128, hyb
 NORM = {"norm_mean": [0.48145466, 0.4578275, 0.40821073], "norm_std": [0.26862954, 0.26130258, 0.27577711]}
 RADIO = "vision_model.radio_model."
 # vision_config in RADIO's own layout, as the checkpoint's config.json has it (C-RADIOv2-H: 4 teachers, one
-# class token each, registers up to a multiple of 8, CPE table for 2048 px); the timm name is unknown to
-# docvl, so sizes must come from the tensors
+# class token each, registers up to a multiple of 8, CPE table for 2048 px); a ViT-tiny-family name (3 heads)
+# whose other sizes docvl must read from the tensors
 RADIO_CONFIG = {
     "architectures": ["RADIOModel"],
     "auto_map": {"AutoConfig": "nvidia/C-RADIOv2-H--hf_model.RADIOConfig", "AutoModel": "nvidia/C-RADIOv2-H--hf_model.RADIOModel"},
@@ -66,9 +66,9 @@ def save_tiny_nano_vl(folder: Path) -> Path:
     config = NemotronH_Omni_Reasoning_V3_Config(
         vision_config=dict(
             model_type="radio",
-            hidden_size=64,
+            hidden_size=48,
             num_hidden_layers=2,
-            num_attention_heads=4,
+            num_attention_heads=3,
             patch_size=16,
             max_img_size=2048,
             num_cls_tokens=4,
@@ -77,7 +77,7 @@ def save_tiny_nano_vl(folder: Path) -> Path:
             video_temporal_patch_size=2,
         ),
         text_config={**TEXT_CONFIG, "eos_token_id": end_of_turn},
-        vision_hidden_size=64,
+        vision_hidden_size=48,
         projector_hidden_size=96,
         downsample_ratio=0.5,
         image_token_id=image_id,
@@ -111,7 +111,7 @@ def save_tiny_nano_vl(folder: Path) -> Path:
     return folder
 
 
-def save_tiny_remote_nano_vl(folder: Path) -> Path:
+def save_tiny_remote_nano_vl(folder: Path, *, reply_only: bool = False) -> Path:
     """The same kind of checkpoint carrying its own code, as NVIDIA's does: `configuration.py` and `modeling.py`
     (stand-ins with the checkpoint's class names, fields and generate() interface, tests/remote_nano_code/),
     named in config.json's `auto_map`, loaded only with `trust_remote_code=True`."""
@@ -132,7 +132,7 @@ def save_tiny_remote_nano_vl(folder: Path) -> Path:
         sys.path.remove(str(REMOTE_CODE))
     config = NemotronH_Nano_VL_V2_Config(
         llm_config={**TEXT_CONFIG, "eos_token_id": end_of_turn}, vit_hidden_size=64, projector_hidden_size=96,
-        img_context_token_id=image_id, **NORM,
+        img_context_token_id=image_id, reply_only=reply_only, **NORM,
         architectures=["NemotronH_Nano_VL_V2"],
         auto_map={"AutoConfig": "configuration.NemotronH_Nano_VL_V2_Config",
                   "AutoModel": "modeling.NemotronH_Nano_VL_V2",

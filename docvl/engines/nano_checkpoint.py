@@ -5,6 +5,7 @@ whether every weight the model needs was in it."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -53,7 +54,7 @@ UNUSED_OK = (".k_scale", ".v_scale", "input_conditioner.norm_mean", "input_condi
 MISSING_OK = ("video_patch_projection",)
 
 
-def check_loading(info: dict, folder: Path) -> list[str]:
+def check_loading(info: dict, folder: Path, loader: str) -> list[str]:
     """transformers only logs weights it could not find and initialises them at random: a model that
     would answer from random weights is refused. Returns the checkpoint tensors left unused."""
     missing = sorted(k for k in info.get("missing_keys") or [] if not any(m in k for m in MISSING_OK))
@@ -64,14 +65,16 @@ def check_loading(info: dict, folder: Path) -> list[str]:
             what += ("; " if what else "") + f"{len(mismatched)} have another shape there"
         raise EngineUnavailable(
             f"{what} (e.g. {(missing or mismatched)[0]}): the model would run with random weights",
-            fix="check that --model is a Nemotron Nano V2 VL checkpoint; if it is, try --loader remote (its own "
-            "code) or serve it with vLLM and pass --server",
+            fix="check that --model is a complete Nemotron Nano V2 VL checkpoint; if it is, try "
+            + ("--loader native" if loader == "remote" else "--loader remote (its own code)")
+            + " or serve it with vLLM and pass --server",
         )
     return sorted(k for k in info.get("unexpected_keys") or [] if not k.endswith(UNUSED_OK))
 
 
-# attention heads of the timm ViTs RADIO is built on (not readable from tensor shapes)
-VIT_HEADS = {"vit_huge_patch16_224": 16, "vit_large_patch16_224": 16, "vit_base_patch16_224": 12}
+# attention heads of the timm ViT families RADIO is built on: not readable from tensor shapes, and a wrong
+# count loads without complaint and computes garbage
+VIT_HEADS = {"tiny": 3, "small": 6, "base": 12, "large": 16, "huge": 16, "giant": 16, "gigantic": 16}
 RADIO = "vision_model.radio_model."
 
 
@@ -92,6 +95,15 @@ def radio_vision_config(vision: dict[str, Any], folder: Path) -> dict[str, Any]:
             fix="check that --model is a Nemotron Nano V2 VL checkpoint, or use --loader remote",
         )
     hidden, patch_dim = embedder
+    name = str(args.get("model", ""))
+    family = re.match(r"vit_([a-z]+)", name)
+    heads = VIT_HEADS.get(family.group(1)) if family else None
+    if heads is None or hidden % heads:
+        raise EngineUnavailable(
+            f"{folder}: vision model {name!r} (hidden size {hidden}) is not a ViT family docvl knows the attention "
+            "heads of",
+            fix="use --loader remote (the checkpoint's own code) or serve it with vLLM and pass --server",
+        )
     patch = round((patch_dim / 3) ** 0.5)
     depth = 1 + max(int(m.group(1)) for k in shapes if (m := re.search(r"\.blocks\.(\d+)\.", k)))
     teachers = list(dict.fromkeys(t.get("name") for t in args.get("teachers") or []))
@@ -107,7 +119,7 @@ def radio_vision_config(vision: dict[str, Any], folder: Path) -> dict[str, Any]:
         "model_type": "radio",
         "hidden_size": hidden,
         "num_hidden_layers": depth,
-        "num_attention_heads": VIT_HEADS.get(args.get("model", ""), max(1, hidden // 64)),
+        "num_attention_heads": heads,
         "patch_size": patch,
         "max_img_size": max_size,
         "num_cls_tokens": cls,
@@ -117,17 +129,32 @@ def radio_vision_config(vision: dict[str, Any], folder: Path) -> dict[str, Any]:
     }
 
 
-def _tensor_shapes(folder: Path, prefix: str) -> dict[str, list[int]]:
-    """Shapes of the checkpoint's tensors under ``prefix``, read from the safetensors headers only."""
+def tensor_headers(folder: Path, prefix: str = "") -> dict[str, tuple[str, list[int]]]:
+    """Name -> (dtype, shape) of the checkpoint's tensors under ``prefix``, from the safetensors headers
+    only. A file cut short by an interrupted download is named here, before any loading."""
     from safetensors import safe_open
 
-    shapes: dict[str, list[int]] = {}
-    for file in sorted(folder.glob("*.safetensors")):
-        with safe_open(file, framework="pt") as handle:
-            for key in handle.keys():  # noqa: SIM118 - safe_open is not a mapping
-                if key.startswith(prefix):
-                    shapes[key] = list(handle.get_slice(key).get_shape())
-    return shapes
+    headers: dict[str, tuple[str, list[int]]] = {}
+    files = sorted(folder.glob("*.safetensors"))
+    if not files:
+        raise EngineUnavailable(f"{folder}: no *.safetensors weights in it", fix=_DOWNLOAD)
+    for file in files:
+        try:
+            with safe_open(file, framework="pt") as handle:
+                for key in handle.keys():  # noqa: SIM118 - safe_open is not a mapping
+                    if key.startswith(prefix):
+                        tensor = handle.get_slice(key)
+                        headers[key] = (tensor.get_dtype(), list(tensor.get_shape()))
+        except Exception as exc:  # safetensors raises its own error type for a damaged file
+            raise EngineUnavailable(f"{file}: not a readable safetensors file ({exc})", fix=_DOWNLOAD) from exc
+    return headers
+
+
+_DOWNLOAD = "download the checkpoint again (huggingface-cli download REPO --local-dir FOLDER resumes cut-off files)"
+
+
+def _tensor_shapes(folder: Path, prefix: str) -> dict[str, list[int]]:
+    return {name: shape for name, (_, shape) in tensor_headers(folder, prefix).items()}
 
 
 # ModelOpt FP8 tensors under transformers' own per-tensor FP8 names
@@ -140,7 +167,12 @@ def quantization(folder: Path, config: dict, loader: str) -> tuple[dict | None, 
     quant = config.get("quantization_config")
     legacy = folder / "hf_quant_config.json"  # ModelOpt's own file, beside or instead of config.json's copy
     if not quant and legacy.is_file():
-        quant = {"quant_method": "modelopt", **json.loads(legacy.read_text()).get("quantization", {})}
+        try:
+            quant = {"quant_method": "modelopt", **json.loads(legacy.read_text())["quantization"]}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EngineUnavailable(
+                f"{legacy}: not ModelOpt's quantization file (no readable \"quantization\" object)", fix=_DOWNLOAD
+            ) from exc
     if not quant:
         return None, {}
     method = str(quant.get("quant_method", "")).lower()
@@ -154,22 +186,28 @@ def quantization(folder: Path, config: dict, loader: str) -> tuple[dict | None, 
             )
         per_tensor = {"quant_method": "fp8", "weight_block_size": None, "activation_scheme": "static", "dequantize": True}
         return per_tensor, {"key_mapping": MODELOPT_FP8_KEYS}
-    from transformers.quantizers.auto import AUTO_QUANTIZER_MAPPING
+    from transformers.quantizers.auto import AutoQuantizationConfig
 
-    if method not in AUTO_QUANTIZER_MAPPING:
+    try:
+        AutoQuantizationConfig.from_dict(dict(quant))  # how transformers itself will read it
+    except ValueError as exc:
         what = f"{method} {algo}".strip() if algo else method
         raise EngineUnavailable(
             f"{folder} is quantized with {what}, which the installed transformers cannot load in-process",
             fix=f"{serve}; or use the BF16 checkpoint ({CHECKPOINTS['bf16']})",
-        )
+        ) from exc
     return quant, {}
 
 
-def preflight_memory(folder: Path, device: str, torch, *, dequantized_fp8: bool = False) -> None:
+def preflight_memory(
+    headers: dict[str, tuple[str, list[int]]], folder: Path, device: str, torch, *, dequantized_fp8: bool = False
+) -> None:
     """Weights must fit the GPU: say how much is needed and what fits instead."""
     if not device.startswith("cuda"):
         return
-    weights = sum(f.stat().st_size for f in folder.glob("*.safetensors")) * (2 if dequantized_fp8 else 1)
+    sizes = {"F8_E4M3": 2 if dequantized_fp8 else 1, "F8_E5M2": 2 if dequantized_fp8 else 1, "BF16": 2, "F16": 2,
+             "F32": 4, "F64": 8, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}  # fmt: skip
+    weights = sum(sizes.get(dtype, 4) * math.prod(shape) for dtype, shape in headers.values())
     free, total = torch.cuda.mem_get_info(torch.device(device))
     if weights * 1.1 > free:
         raise EngineUnavailable(

@@ -47,6 +47,7 @@ from docvl.engines.nano_checkpoint import (
     preflight_memory,
     quantization,
     radio_vision_config,
+    tensor_headers,
 )
 from docvl.errors import EngineUnavailable, UsageError
 from docvl.prompt import ImagePart, Prompt, TextPart
@@ -87,9 +88,17 @@ class TransformersEngine:
         self.dtype = _dtype(dtype_name, self.device, self.loader, torch)
         self.folder = locate(options.model or DEFAULT_MODEL)
         self.config = json.loads((self.folder / "config.json").read_text())
+        if self.loader == "remote" and "AutoModelForCausalLM" not in (self.config.get("auto_map") or {}):
+            # checked before the tokenizer, which would otherwise run the checkpoint's code first
+            raise EngineUnavailable(
+                f"--loader remote: {self.folder} carries no model code of its own (config.json's auto_map names "
+                "no AutoModelForCausalLM)",
+                fix="use --loader native (the default), which needs no code from the checkpoint",
+            )
+        headers = tensor_headers(self.folder)  # every weight file readable, or the damaged one named
         self.quantization, self.load_kwargs = quantization(self.folder, self.config, self.loader)
         # ModelOpt FP8 weights are dequantized at load: twice their size on the GPU
-        preflight_memory(self.folder, self.device, torch, dequantized_fp8=self.load_kwargs != {})
+        preflight_memory(headers, self.folder, self.device, torch, dequantized_fp8=self.load_kwargs != {})
         self.kernels = all(importlib.util.find_spec(m) is not None for m in ("mamba_ssm", "causal_conv1d"))
         from transformers import AutoTokenizer
 
@@ -144,17 +153,11 @@ class TransformersEngine:
             model, info = NemotronH_Omni_Reasoning_V3.from_pretrained(
                 self.folder, config=config, dtype=self.dtype, output_loading_info=True, **self.load_kwargs
             )
-        self.unused = check_loading(info, self.folder)
+        self.unused = check_loading(info, self.folder, self.loader)
         return model.to(self.device).eval()
 
     def _load_remote(self):
         import transformers
-
-        if "AutoModelForCausalLM" not in (self.config.get("auto_map") or {}):
-            raise EngineUnavailable(
-                f"--loader remote: {self.folder} carries no code of its own (config.json has no auto_map)",
-                fix="use --loader native (the default), which needs no code from the checkpoint",
-            )
         from transformers import AutoModelForCausalLM
 
         installed = transformers.__version__
@@ -174,7 +177,7 @@ class TransformersEngine:
                 "'transformers>4.53,<4.54' 'mamba-ssm==2.2.5' causal-conv1d timm open_clip_torch; "
                 "or use --loader native with transformers >= 5.10",
             ) from exc
-        self.unused = check_loading(info, self.folder)
+        self.unused = check_loading(info, self.folder, self.loader)
         return model.to(self.device).eval() if not placement else model.eval()
 
     def describe(self) -> str:

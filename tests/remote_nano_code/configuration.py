@@ -14,7 +14,7 @@ class NemotronH_Nano_VL_V2_Config(PretrainedConfig):
 
     def __init__(self, llm_config=None, vision_config=None, force_image_size=512, patch_size=16, downsample_ratio=0.5,
                  vit_hidden_size=64, projector_hidden_size=96, img_context_token_id=None, norm_mean=None, norm_std=None,
-                 ps_version="v2", **kwargs):  # fmt: skip
+                 ps_version="v2", reply_only=False, **kwargs):  # fmt: skip
         # kept as plain dicts: the modeling file builds the NemotronH config from llm_config itself
         self.llm_config = dict(llm_config or {})
         self.vision_config = dict(vision_config or {})
@@ -27,4 +27,6 @@ class NemotronH_Nano_VL_V2_Config(PretrainedConfig):
         self.norm_mean = norm_mean
         self.norm_std = norm_std
         self.ps_version = ps_version
+        # test switch: generate from inputs_embeds alone, so the output holds the reply without the prompt
+        self.reply_only = reply_only
         super().__init__(**kwargs)

@@ -76,6 +76,7 @@ class NemotronH_Nano_VL_V2(PreTrainedModel):
                     f"{int(selected.sum())} image tokens for {features.shape[0] * features.shape[1]} features"
                 )
             embeds[selected] = features.reshape(-1, embeds.shape[-1]).to(embeds.dtype)
+        ids = None if self.config.reply_only else input_ids
         return self.language_model.generate(
-            input_ids=input_ids, inputs_embeds=embeds, attention_mask=attention_mask, **generate_kwargs
+            input_ids=ids, inputs_embeds=embeds, attention_mask=attention_mask, **generate_kwargs
         )
