@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from docvl.engines.text_engine import EXTRACTIVE_HEADER
 from docvl.errors import UsageError
 from docvl.results import DocumentResult
 
@@ -47,8 +48,11 @@ def record(result: DocumentResult, fields: Iterable[str] = ()) -> dict[str, Any]
 
 def answer_record(result: DocumentResult, *, reasoning: bool = False) -> dict[str, Any]:
     """One `ask` output row: the file, its status, the question, the answer and the pages it rests on."""
+    answer = result.answer
+    if result.extractive and answer and answer.startswith(EXTRACTIVE_HEADER):
+        answer = answer.split("\n", 1)[-1]  # the _extractive column says it on every row
     row: dict[str, Any] = {"_file": result.path, "_status": result.status, "question": result.question,
-                           "answer": result.answer, "_pages": result.pages, "_errors": [e.message for e in result.errors],
+                           "answer": answer, "_pages": result.pages, "_errors": [e.message for e in result.errors],
                            "_extractive": result.extractive}  # fmt: skip
     if reasoning:
         row["_reasoning"] = result.reasoning

@@ -194,6 +194,11 @@ def test_a_run_where_every_document_fails_writes_no_output(tmp_path, run_cli, su
     result = run_cli("extract", bad, "--schema", schema, "--engine", "text", "-o", out)
     assert result.code == 1 and "(nothing written)" in result.err
     assert not out.exists()
+    # a file an earlier run wrote stays as it was
+    out.write_text("earlier results\n")
+    again = run_cli("extract", bad, "--schema", schema, "--engine", "text", "-o", out)
+    assert again.code == 1 and f"(nothing written; {out} left as it was)" in again.err
+    assert out.read_text() == "earlier results\n"
 
 
 def test_pages_drawn_are_counted_for_the_pages_bar(pdf_factory):
@@ -231,3 +236,34 @@ def test_ask_batch_writes_rows_and_resumes(stub, folder, tmp_path, run_cli):
     other = run_cli("ask", docs, "Who issued it?", "--server", stub.url, "-o", out)
     assert other.code == 0 and len(stub.requests) == 40  # another question: nothing reused
     assert run_cli("ask", docs, "Q?", "--server", stub.url, "-o", out, "--json").code == 2
+
+
+def test_engine_options_are_part_of_the_run_key(stub, folder, tmp_path, run_cli):
+    """--dtype / --loader / --device change an in-process model's answers: a re-run with others redoes all."""
+    docs, _ = folder
+    stub.default = lambda request: Scripted(body=completion("9.50\nPages: 1"))
+    out = tmp_path / "a.jsonl"
+    assert run_cli("ask", docs, "Total?", "--server", stub.url, "-o", out).code == 0
+    assert run_cli("ask", docs, "Total?", "--server", stub.url, "-o", out, "--dtype", "float32").code == 0
+    assert len(stub.requests) == 40 and len(_lines(out)) == 20
+
+
+def test_output_that_names_an_input_is_refused(tmp_path, run_cli, pdf_factory):
+    pdf = pdf_factory("victim.pdf", pages=1)
+    before = pdf.read_bytes()
+    result = run_cli("ask", pdf, "Q?", "--engine", "text", "-o", pdf, "--format", "json")
+    assert result.code == 2 and "is one of the input documents" in result.err
+    assert pdf.read_bytes() == before
+
+
+def test_ask_rows_in_a_format_on_stdout(tmp_path, run_cli):
+    """`ask --format csv` without -o: the rows on stdout, without the text engine's banner in every cell."""
+    import io
+
+    import pandas as pd
+
+    make_pdf(tmp_path / "a.pdf", pages=1, text="The total is 9.50 EUR.")
+    result = run_cli("ask", tmp_path / "a.pdf", "What is the total?", "--engine", "text", "--format", "csv")
+    assert result.code == 0, result.err
+    (row,) = pd.read_csv(io.StringIO(result.out)).to_dict("records")
+    assert row["_extractive"] and "9.50" in row["answer"] and not row["answer"].startswith("Extractive answer")

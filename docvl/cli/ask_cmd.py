@@ -108,10 +108,10 @@ def ask_command(
         )
     *inputs, question = files
     out, err = stdout(), stderr()
-    if output is not None and as_json:
-        raise UsageError("--json prints results; -o writes them to a file", fix="use one of the two")
+    if (output is not None or fmt is not None) and as_json:
+        raise UsageError("--json prints whole results; -o/--format write one row per document", fix="use one of them")
     sink = None
-    if output is not None:
+    if output is not None or fmt is not None:  # rows: to the file, or in --format on stdout
         kind = output_format(output, fmt)
         sink = BatchOutput(  # checks -o before any work
             output,
@@ -132,18 +132,15 @@ def ask_command(
         strategy=strategy,
     )
     sources = find_inputs(inputs, err)
-    eng = start_engine(
-        engine,
-        EngineOptions(
-            server=server,
-            model=model,
-            timeout=timeout,
-            retries=http_retries,
-            concurrency=concurrency,
-            extra={"device": device, "dtype": dtype, "loader": loader},
-        ),
-        err,
+    engine_options = EngineOptions(
+        server=server,
+        model=model,
+        timeout=timeout,
+        retries=http_retries,
+        concurrency=concurrency,
+        extra={"device": device, "dtype": dtype, "loader": loader},
     )
+    eng = start_engine(engine, engine_options, err)
     cfg = opt.with_engine_tokenizer(cfg, eng, tokenizer)
     pages_bar = PageTicker()
     options = AskOptions(
@@ -164,13 +161,12 @@ def ask_command(
         sink.resume(
             sources.files,
             force=force,
+            engine=eng,
+            engine_options=engine_options,
+            planning=cfg,
             task="ask",
             question=question,
             think=think,
-            engine=eng.name,
-            model=getattr(eng, "model", None),
-            settings=cfg.settings.model_dump(),
-            profile=cfg.profile.name,
             pages=pages,
             dpi=dpi,
             renderer=renderer,

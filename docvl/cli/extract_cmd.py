@@ -113,19 +113,16 @@ def extract_command(
         strategy=strategy,
     )
     sources = find_inputs(files, err)
-    eng = start_engine(
-        engine,
-        EngineOptions(
-            server=server,
-            model=model,
-            timeout=timeout,
-            retries=http_retries,
-            concurrency=concurrency,
-            structured=structured,
-            extra={"device": device, "dtype": dtype, "loader": loader},
-        ),
-        err,
+    engine_options = EngineOptions(
+        server=server,
+        model=model,
+        timeout=timeout,
+        retries=http_retries,
+        concurrency=concurrency,
+        structured=structured,
+        extra={"device": device, "dtype": dtype, "loader": loader},
     )
+    eng = start_engine(engine, engine_options, err)
     cfg = opt.with_engine_tokenizer(cfg, eng, tokenizer)
     pages_bar = PageTicker()
     options = ExtractOptions(
@@ -145,15 +142,13 @@ def extract_command(
     sink.resume(
         sources.files,
         force=force,
+        engine=eng,
+        engine_options=engine_options,
+        planning=cfg,
         task="extract",
         schema=the_schema,
         retries=retries,
         think=think,
-        engine=eng.name,
-        model=getattr(eng, "model", None),
-        structured=structured,
-        settings=cfg.settings.model_dump(),
-        profile=cfg.profile.name,
         pages=pages,
         dpi=dpi,
         renderer=renderer,

@@ -14,7 +14,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from docvl.batch import Journal, Outcome, journal_path, run_key
-from docvl.errors import EXIT_DOCUMENT_FAILED
+from docvl.engines import EngineOptions
+from docvl.errors import EXIT_DOCUMENT_FAILED, UsageError
+from docvl.planning import Planning
 from docvl.results import DocumentResult
 from docvl.write import append_line, check_writable, jsonl_line, write_atomic
 
@@ -42,22 +44,54 @@ class BatchOutput:
         if self.path is not None:
             check_writable(self.path)
         self._existed = self.path is not None and self.path.exists()
+        self._started = False
+        self._files: list[Path] = []
 
-    def resume(self, files: list[Path], *, force: bool, **options: Any) -> None:
-        """Open the journal for this run (``options``: everything that changes a result) and take what an
-        earlier run of it finished."""
+    def resume(
+        self,
+        files: list[Path],
+        *,
+        force: bool,
+        engine: Any,
+        engine_options: EngineOptions,
+        planning: Planning,
+        **task: Any,
+    ) -> None:
+        """Open the journal for this run and take what an earlier run of it finished. The journal is keyed
+        by everything that changes a result: ``task`` (question or schema, think, pages, ...), the engine
+        with its options (model, loader, dtype, device, structured output) and the planning settings."""
         if self.path is None:
             return
         output = self.path
-        on_append = (lambda r: append_line(output, jsonl_line(self.to_row(r)))) if self.kind == "jsonl" else None
-        self.journal = Journal(journal_path(output), run_key(**options), on_append=on_append)
+        if any(output.resolve() == f.resolve() for f in files):
+            raise UsageError(f"-o {output} is one of the input documents", fix="write the results to another file")
+        key = run_key(
+            **task,
+            engine=engine.name,
+            model=getattr(engine, "model", None),
+            engine_extra=engine_options.extra,
+            structured=engine_options.structured,
+            settings=planning.settings.model_dump(),
+            profile=planning.profile.name,
+        )
+        self.journal = Journal(journal_path(output), key, on_append=self._append if self.kind == "jsonl" else None)
         if force:
             self.journal.reset()
         self.done = self.journal.finished(files)
         if not self.done:
             self.journal.reset()  # nothing in it for these inputs and options: start it afresh
-        if self.kind == "jsonl":  # what earlier runs finished, whole; the rest is appended as it finishes
-            write_atomic(output, "".join(jsonl_line(self.to_row(self.done[p])) for p in files if p in self.done))
+        self._files = files
+
+    def _append(self, result: DocumentResult) -> None:
+        """JSONL gets each record the moment it is journaled (under the journal's lock); the first one
+        starts the file afresh with what earlier runs finished, so a run that finishes nothing leaves an
+        existing file as it was."""
+        assert self.path is not None
+        if not self._started:
+            done = "".join(jsonl_line(self.to_row(self.done[p])) for p in self._files if p in self.done)
+            write_atomic(self.path, done)
+            self._started = True
+        append_line(self.path, jsonl_line(self.to_row(result)))
 
     def collect(self, outcome: Outcome) -> None:
         self.counts[outcome.result.status] += 1
@@ -76,10 +110,13 @@ class BatchOutput:
         if output is None:
             if self.kind != "jsonl":
                 sys.stdout.write(text)  # raw: a console would rewrap lines and expand tabs inside CSV cells
-        elif not self.rows and not self._existed:
-            # every document failed: no file of no records, which a later step could take for a result
-            output.unlink(missing_ok=True)
-            output = None
+        elif not self.rows:
+            # every document failed: no file of no records, which a later step could take for a result,
+            # and a file an earlier run wrote is left as it was
+            if not self._existed:
+                output.unlink(missing_ok=True)
+            err.print(f"{self._count()} (nothing written{f'; {output} left as it was' if self._existed else ''})")
+            return
         else:
             try:
                 write_atomic(output, text)
@@ -90,5 +127,8 @@ class BatchOutput:
                 )
                 raise typer.Exit(EXIT_DOCUMENT_FAILED) from exc
         where = f" -> {output}" if output else (" (nothing written)" if not self.rows else "")
+        err.print(self._count() + where)
+
+    def _count(self) -> str:
         c = self.counts
-        err.print(f"{sum(c.values())} document(s): {c['ok']} ok, {c['partial']} partial, {c['failed']} failed{where}")
+        return f"{sum(c.values())} document(s): {c['ok']} ok, {c['partial']} partial, {c['failed']} failed"
