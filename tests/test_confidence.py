@@ -96,3 +96,24 @@ def test_a_server_without_logprobs_gives_records_without_confidence(stub, run_cl
     assert "logprobs" not in stub.requests[1] and "fields have no confidence" in result.err
     (row,) = json.loads(result.out)
     assert row["_confidence"] == {} and row["total"] == 9.5
+
+
+def test_min_confidence_marks_the_record_partial_and_names_the_field(stub, run_cli, pdf_factory, tmp_path):
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps(SCHEMA))
+    text, tokens = _tokens(('{"invoice_number": "', -0.01), ("A-17", -0.9), ('", "total": ', -0.01), ("9.5", -0.05),
+                           (', "_pages": {"invoice_number": [1]}}', -0.01))  # fmt: skip
+    stub.script.append(Scripted(body=completion(text, logprobs=tokens)))
+    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "--min-confidence", "0.5")
+    assert result.code == 0, result.err
+    (row,) = json.loads(result.out)
+    assert row["_status"] == "partial" and row["invoice_number"] == "A-17"  # kept, flagged, not dropped
+    (error,) = row["_errors"]
+    assert error.startswith("invoice_number: 'A-17' read with confidence 0.41, below --min-confidence 0.5 (page 1)")
+
+
+def test_min_confidence_with_an_engine_without_logprobs_says_it_was_not_checked(run_cli, pdf_factory, tmp_path):
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps(SCHEMA))
+    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--engine", "text", "--min-confidence", "0.9")
+    assert result.code == 0 and "--min-confidence 0.9: this engine gave no token log-probabilities" in result.err

@@ -57,6 +57,16 @@ def extract_command(
     retries: Annotated[
         int, typer.Option("--retries", min=0, max=10, help="Re-asks when a reply does not validate.")
     ] = 2,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(
+            "--min-confidence",
+            min=0.0,
+            max=1.0,
+            help="Mark a record partial, naming the field, when a value's confidence (_confidence) is below this, "
+            "e.g. 0.9: for a person to check. Needs an engine that gives token log-probabilities (vLLM does).",
+        ),
+    ] = None,
     think: opt.Think = False,
     engine: opt.Engine = "auto",
     server: opt.Server = None,
@@ -128,6 +138,7 @@ def extract_command(
     options = ExtractOptions(
         schema=the_schema,
         retries=retries,
+        min_confidence=min_confidence,
         think=think,
         password=password,
         dpi=dpi,
@@ -148,6 +159,7 @@ def extract_command(
         task="extract",
         schema=the_schema,
         retries=retries,
+        min_confidence=min_confidence,
         think=think,
         pages=pages,
         dpi=dpi,

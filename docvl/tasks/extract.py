@@ -33,6 +33,7 @@ REASK = (
 class ExtractOptions(DocumentOptions):
     schema: dict[str, Any] = field(default_factory=dict)
     retries: int = 2
+    min_confidence: float | None = None  # fields below it make the record partial, for a person to check
 
 
 @dataclass
@@ -75,6 +76,7 @@ def extract_document(
         truncated = any(a.truncated for a in per_window)
         for message in [*remaining, *missing]:
             result.errors.append(ErrorItem(code="invalid", message=message))
+        _check_confidence(result, options.min_confidence)
         if truncated:
             result.errors.append(
                 ErrorItem(
@@ -84,8 +86,29 @@ def extract_document(
         if data is None:
             # The model answered, but never with readable JSON: the record is kept, with the reply.
             result.raw_reply = next((a.raw for a in reversed(per_window) if a.raw is not None), None)
-        result.status = "partial" if (data is None or remaining or missing or truncated) else "ok"
+        low = any(e.code == "low_confidence" for e in result.errors)
+        result.status = "partial" if (data is None or remaining or missing or truncated or low) else "ok"
     return result
+
+
+def _check_confidence(result: DocumentResult, threshold: float | None) -> None:
+    if threshold is None or result.data is None:
+        return
+    if not result.field_confidence:
+        result.warnings.append(f"--min-confidence {threshold}: this engine gave no token log-probabilities, not checked")
+        return
+    for name, confidence in result.field_confidence.items():
+        if confidence < threshold:
+            pages = result.field_pages.get(name, [])
+            where = f" (page {_pages(pages)})" if pages else ""
+            result.errors.append(
+                ErrorItem(
+                    code="low_confidence",
+                    message=f"{name}: {result.data.get(name)!r} read with confidence {confidence:.2f}, below "
+                    f"--min-confidence {threshold}{where}",
+                    fix="check it by hand",
+                )
+            )
 
 
 def _extract_window(run: TaskRun, window: WindowInput, retries: int, relaxed: dict[str, Any]) -> _Attempt:
