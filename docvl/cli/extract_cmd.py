@@ -35,6 +35,9 @@ any validation errors. Null means the document does not state the field; it is n
 
   docvl extract scans/ --schema s.json -o out.jsonl --report report.json --max-failures 20
       a CI batch: run it again after a kill and it does only what is left (--force redoes all)
+
+  docvl extract invoices/ --schema s.json -o out.csv --server http://localhost:8000/v1 --min-confidence 0.9
+      each value's confidence in _confidence.*; records with an unsure field are partial, for a person to check
 """
 
 
