@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,8 +35,13 @@ PREFETCH = 2
 
 
 def start_engine(name: str, options: EngineOptions, err: Console):
-    engine, why = open_engine(name, options)
-    err.print(f"engine: {engine.describe()} — {why}")
+    """Open the engine; loading an in-process model takes a minute, so a terminal shows a spinner meanwhile
+    and the engine line says how long it took."""
+    start = time.perf_counter()
+    with err.status(f"starting the {name} engine (loading a model can take a minute)...", spinner="dots"):
+        engine, why = open_engine(name, options)
+    took = time.perf_counter() - start
+    err.print(f"engine: {engine.describe()} — {why}" + (f" (started in {took:.0f} s)" if took >= 2 else ""))
     return engine
 
 
