@@ -259,6 +259,9 @@ def test_radio_vision_config_for_c_radio_v2_h(monkeypatch, tmp_path):
         "max_img_size": 2048, "num_cls_tokens": 4, "num_registers": 4, "summary_idxs": [0, 1, 3],
         "video_temporal_patch_size": 2,
     }  # fmt: skip
+    # a config without its teacher list: the stored summary indices name class tokens, not registers
+    bare = nano_checkpoint.radio_vision_config({"args": {"model": "vit_huge_patch16_224"}, "patch_size": 16}, tmp_path)
+    assert (bare["num_cls_tokens"], bare["num_registers"], bare["summary_idxs"]) == (3, 5, [0, 1, 2])
 
 
 def test_the_log_probability_of_each_generated_token_is_kept(checkpoint):

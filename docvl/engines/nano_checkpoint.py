@@ -107,11 +107,13 @@ def radio_vision_config(vision: dict[str, Any], folder: Path) -> dict[str, Any]:
     patch = round((patch_dim / 3) ** 0.5)
     depth = 1 + max(int(m.group(1)) for k in shapes if (m := re.search(r"\.blocks\.(\d+)\.", k)))
     teachers = list(dict.fromkeys(t.get("name") for t in args.get("teachers") or []))
-    cls = len(teachers) if teachers and args.get("cls_token_per_teacher", True) else 1
+    stored = shapes.get(RADIO + "summary_idxs")
+    # one class token per teacher; without the list, at least as many as the stored summary indices name
+    cls = len(teachers) if teachers and args.get("cls_token_per_teacher", True) else (stored[0] if stored else 1)
     tokens = shapes.get(RADIO + "model.patch_generator.cls_token.token", [cls])[0]
     cls = min(cls, tokens)
     summary = [i for i, t in enumerate(args.get("teachers") or []) if t.get("use_summary", True)][:cls] or [0]
-    if (stored := shapes.get(RADIO + "summary_idxs")) and stored[0] != len(summary):
+    if stored and stored[0] != len(summary):
         summary = list(range(stored[0]))  # the checkpoint's own indices are loaded over these
     positions = shapes.get(RADIO + "model.patch_generator.pos_embed")
     max_size = round(positions[1] ** 0.5) * patch if positions else args.get("cpe_max_size") or 2048
