@@ -96,12 +96,35 @@ def test_folder_reports_skipped_files(run_cli, pdf_factory, tmp_path):
 
 def test_render_writes_whole_files_only(run_cli, pdf_factory, tmp_path):
     out = tmp_path / "out"
-    result = run_cli("render", pdf_factory("r.pdf", pages=2), "-o", out, "--max-tiles", "6")
+    result = run_cli("render", pdf_factory("r.pdf", pages=2), "-o", out, "--max-tiles", "6", "--page-mode", "image")
     assert result.code == 0, result.err
     names = sorted(p.name for p in (out / "r").iterdir())
     assert names == ["page-0001-thumb.png", "page-0001.png", "page-0002-thumb.png", "page-0002.png"]
     with Image.open(out / "r" / "page-0001.png") as im:
         assert im.size == (1024, 1536)  # 2x3 tiles for a Letter page at max-tiles 6
+
+
+def test_render_writes_what_each_page_is_sent_as(run_cli, tmp_path):
+    """--page-mode auto: an all-text page is sent as its text layer, so that is what render writes; a page
+    with a picture is drawn."""
+    import pymupdf
+
+    from tests.conftest import make_pdf
+
+    pdf = make_pdf(tmp_path / "mixed.pdf", pages=2, text="Total due: 9.50 EUR")
+    with pymupdf.open(pdf) as doc:
+        picture = Image.new("RGB", (400, 300), "steelblue")
+        buffer = tmp_path / "pic.png"
+        picture.save(buffer)
+        doc[1].insert_image(pymupdf.Rect(100, 300, 500, 600), filename=str(buffer))
+        doc.saveIncr()
+    out = tmp_path / "out"
+    result = run_cli("render", pdf, "-o", out)
+    assert result.code == 0, result.err
+    names = sorted(p.name for p in (out / "mixed").iterdir())
+    assert names == ["page-0001.txt", "page-0002-thumb.png", "page-0002.png"]
+    assert "Total due: 9.50 EUR" in (out / "mixed" / "page-0001.txt").read_text()
+    assert "1 page image(s), 1 page text(s)" in result.err
 
 
 def test_render_unknown_renderer(run_cli, pdf_factory, tmp_path):
@@ -153,7 +176,7 @@ def test_render_same_stem_from_two_folders_does_not_mix(run_cli, tmp_path):
     make_pdf(tmp_path / "a" / "report.pdf", pages=1)
     make_pdf(tmp_path / "b" / "report.pdf", pages=2)
     out = tmp_path / "out"
-    result = run_cli("render", tmp_path / "a", tmp_path / "b", "-o", out, "--max-tiles", "1")
+    result = run_cli("render", tmp_path / "a", tmp_path / "b", "-o", out, "--max-tiles", "1", "--page-mode", "image")
     assert result.code == 0, result.err
     assert sorted(p.name for p in out.iterdir()) == ["report", "report-2"]
     assert len(list((out / "report-2").iterdir())) == 2
@@ -179,6 +202,6 @@ def test_render_failure_leaves_nothing_half_written(run_cli, tmp_path, monkeypat
 
     monkeypatch.setattr(render_cmd, "render_pages", failing)
     out = tmp_path / "out"
-    result = run_cli("render", pdf, "-o", out)
+    result = run_cli("render", pdf, "-o", out, "--page-mode", "image")
     assert result.code == 1 and "page 3 could not be drawn" in result.err
     assert list(out.iterdir()) == []

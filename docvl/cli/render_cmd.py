@@ -1,4 +1,5 @@
-"""`docvl render`: write the page images the model will see, drawn at the planned grid sizes."""
+"""`docvl render`: write what the model will be sent for each page: its image at the planned grid size,
+or the text layer for a page that goes as text (--page-mode)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from docvl.cli.console import error_line, page_progress, stderr, warning_line
 from docvl.cli.run import find_inputs
 from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, InputError, UsageError
 from docvl.load import load_document
-from docvl.plan import plan_pages
+from docvl.planning import plan_document
 from docvl.render import DEFAULT_RENDERER, PDF_RENDERERS, PageRequest, render_pages
+from docvl.render.textlayer import read_contents
 from docvl.write import current_umask
 
-HELP = """Write the page images a model will be sent: each page drawn at its planned grid size, plus its thumbnail.
+HELP = """Write what a model will be sent for each page: its image at the planned grid size plus the thumbnail,
+or, for a page that goes as text (--page-mode auto picks all-text pages), the text it will read.
 
 Use it to check legibility before spending GPU time: what you see is what the model reads.
 
@@ -30,6 +33,9 @@ Use it to check legibility before spending GPU time: what you see is what the mo
 
   docvl render scan.pdf --max-tiles 6 --pages 3 -o /tmp/check --renderer pdfium
       one page at 6 tiles, drawn by PDFium instead of MuPDF
+
+  docvl render contract.pdf --page-mode image -o pages/
+      every page as an image, text-only pages included
 """
 
 
@@ -50,6 +56,13 @@ def render_command(
     max_tiles: opt.MaxTiles = opt.DEFAULTS["max_tiles"],
     min_tiles: opt.MinTiles = opt.DEFAULTS["min_tiles"],
     no_thumbnail: opt.NoThumbnail = False,
+    page_mode: opt.PageMode = opt.DEFAULTS["page_mode"],
+    question: Annotated[
+        str,
+        typer.Option(
+            "--question", "-q", help="The question the requests will carry: long documents keep the pages it matches."
+        ),
+    ] = "",
     profile: opt.Profile = opt.DEFAULTS["profile"],
 ) -> None:
     err = stderr()
@@ -63,6 +76,7 @@ def render_command(
         max_tiles=max_tiles,
         min_tiles=min_tiles,
         no_thumbnail=no_thumbnail,
+        page_mode=page_mode,
     )
     model = cfg.profile
     try:
@@ -80,20 +94,19 @@ def render_command(
         staging = None
         try:
             doc = load_document(path, password=password, selection=cfg.selection, dpi=dpi)
-            plan = plan_pages(
-                doc.pages,
-                profile=model,
-                counter=cfg.counter,
-                system=model.chat.no_think_system,
-                user="",
-                settings=cfg.settings,
+            contents = read_contents(doc)
+            plan = plan_document(
+                doc, contents, cfg, system=model.chat.no_think_system, user=question, query=question or None
             )
             for warning in doc.warnings:
                 warning_line(err, path, warning)
             # Pages go to a hidden folder that is renamed into place when the document is complete:
             # a failure half-way leaves nothing behind, and a re-run replaces the old pages whole.
             staging = Path(tempfile.mkdtemp(dir=output, prefix=f".{name}."))
-            requests = [PageRequest(p.number, p.grid(model.tile_size)) for p in plan.pages]
+            for p in plan.pages:
+                if p.mode in ("text", "both"):
+                    (staging / f"page-{p.number:04d}.txt").write_text(contents[p.number].text, encoding="utf-8")
+            requests = [PageRequest(p.number, p.grid(model.tile_size)) for p in plan.pages if p.mode != "text"]
             progress = page_progress(err, doc.name, len(requests))
             # PNG encoding is most of the work here, so it happens in the render workers.
             for page in progress(render_pages(doc, requests, renderer=renderer, workers=workers, encode="png")):
@@ -104,7 +117,12 @@ def render_command(
                     (staging / f"page-{page.number:04d}-thumb.png").write_bytes(page.encoded_thumbnail.data)
             _publish(staging, output / name)
             staging = None
-            err.print(f"{escape(str(path))}: {len(requests)} page(s) written to {escape(str(output / name))}")
+            texts = sum(p.mode != "image" for p in plan.pages)
+            dropped = f", {len(plan.dropped)} left out (docvl plan says why)" if plan.dropped else ""
+            err.print(
+                f"{escape(str(path))}: {len(requests)} page image(s), {texts} page text(s) written to "
+                f"{escape(str(output / name))}{dropped}"
+            )
         except InputError as exc:
             failed += 1
             error_line(err, exc)
