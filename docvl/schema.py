@@ -103,7 +103,7 @@ def _allows_null(node: Any) -> bool:
     return any(_allows_null(s) for s in node.get("anyOf", []) if isinstance(s, dict) and s.get("type") == "null")
 
 
-RESERVED = ("_file", "_status", "_pages", "_errors", "_raw_reply")
+RESERVED = ("_file", "_status", "_pages", "_confidence", "_errors", "_raw_reply")
 
 
 def with_page_sidecar(schema: dict[str, Any]) -> dict[str, Any]:

@@ -49,24 +49,57 @@ def test_tokens_that_do_not_spell_the_reply_give_no_confidence():
     assert field_confidence("no JSON here", [("no JSON here", -0.1)], ["a"]) == {}
 
 
-def test_reasoning_before_the_json_is_skipped():
-    reply = '<think>total is {maybe} 9</think>{"total": 9}'
-    tokens = [("<think>total is {maybe} 9</think>", -0.01), ('{"total": ', -0.01), ("9", -0.7), ("}", -0.01)]
-    assert field_confidence('{"total": 9}', tokens, ["total"]) == {"total": round(math.exp(-0.7), 4)}
-    assert field_confidence(reply, tokens, ["total"]) == {"total": round(math.exp(-0.7), 4)}
+def test_reasoning_that_drafts_the_same_json_is_not_scored():
+    """vLLM puts the reasoning in its own field, but its tokens are in the logprobs too: the answer is
+    the end of what was generated."""
+    content = '{"total": 9}'
+    tokens = [("<think>", -0.01), ('Draft: {"total": ', -0.01), ("9", -4.0), ("}. Sure.</think>", -0.01),
+              ('{"total": ', -0.01), ("9", -0.001), ("}", -0.01)]  # fmt: skip
+    assert field_confidence(content, tokens, ["total"]) == {"total": round(math.exp(-0.001), 4)}
+    # without a reasoning parser the trace stays in the reply; the JSON read is the answer after it
+    reply = "".join(t for t, _ in tokens)
+    assert field_confidence(reply, tokens, ["total"], answer=content) == {"total": round(math.exp(-0.001), 4)}
+
+
+@pytest.mark.parametrize("piece", ["\ufffd", "bytes:\\xc3", "bytes:\\xa9"])
+def test_a_character_split_over_tokens_keeps_the_record_scored(piece):
+    """A server shows each byte of a split character as U+FFFD or `bytes:\\xNN`; the run stands for the
+    character between its neighbours, and its probability counts for the value."""
+    text = '{"name": "Café", "total": 9.5}'
+    tokens = [('{"name": "', -0.01), ("Caf", -0.02), (piece, -0.7), (piece, -0.01), ('", "total": ', -0.01),
+              ("9.5", -0.05), ("}", -0.01)]  # fmt: skip
+    assert field_confidence(text, tokens, ["name", "total"]) == {
+        "name": round(math.exp(-0.7), 4), "total": round(math.exp(-0.05), 4)}  # fmt: skip
+
+
+def test_unknown_or_broken_log_probabilities_give_no_confidence_for_that_value():
+    text = '{"a": 1, "b": 2}'
+    tokens = [('{"a": ', -0.01), ("1", float("nan")), (', "b": ', -0.01), ("2", -9999.0), ("}", -0.01)]
+    assert field_confidence(text, tokens, ["a", "b"]) == {}
+
+
+def test_a_stop_token_the_reply_does_not_show_is_skipped():
+    text = '{"a": 1}'
+    tokens = [('{"a": ', -0.01), ("1", -0.3), ("}", -0.01), ("<|im_end|>", -0.01)]
+    assert field_confidence(text, tokens, ["a"]) == {"a": round(math.exp(-0.3), 4)}
 
 
 SCHEMA = {"type": "object", "properties": {"invoice_number": {"type": "string"}, "total": {"type": "number"}}}
 
 
-def test_extract_records_confidence_from_the_servers_logprobs(stub, run_cli, pdf_factory, tmp_path):
-    schema = tmp_path / "s.json"
-    schema.write_text(json.dumps(SCHEMA))
+@pytest.fixture
+def schema(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(SCHEMA))
+    return path
+
+
+def test_extract_records_confidence_from_the_servers_logprobs(stub, run_cli, pdf_factory, tmp_path, schema):
     text, tokens = _tokens(('{"invoice_number": "', -0.01), ("A-", -0.02), ("17", -0.9), ('", "total": ', -0.01),
                            ("9.5", -0.05), (', "_pages": {"total": [1]}}', -0.01))  # fmt: skip
     stub.script.append(Scripted(body=completion(text, logprobs=tokens)))
     out = tmp_path / "out.csv"
-    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "-o", out)
+    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "-o", out, "--confidence")
     assert result.code == 0, result.err
     (request,) = stub.requests
     assert request["logprobs"] is True
@@ -77,43 +110,79 @@ def test_extract_records_confidence_from_the_servers_logprobs(stub, run_cli, pdf
     assert float(row["_confidence.total"]) == round(math.exp(-0.05), 4)
 
 
-def test_ask_does_not_ask_for_logprobs(stub, run_cli, pdf_factory):
-    stub.script.append(Scripted(body=completion("It is 9.50.\nPages: 1")))
+def test_logprobs_are_asked_for_only_when_confidence_is(stub, run_cli, pdf_factory, schema):
+    stub.default = lambda request: Scripted(body=completion('{"invoice_number": "A-1", "total": 9.5}'))
+    assert run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url).code == 0
     assert run_cli("ask", pdf_factory(pages=1), "Total?", "--server", stub.url).code == 0
-    assert "logprobs" not in stub.requests[0]
+    assert all("logprobs" not in r for r in stub.requests)  # they cost server throughput
 
 
-def test_a_server_without_logprobs_gives_records_without_confidence(stub, run_cli, pdf_factory, tmp_path):
-    schema = tmp_path / "s.json"
-    schema.write_text(json.dumps(SCHEMA))
+def test_a_server_without_logprobs_gives_records_without_confidence(stub, run_cli, pdf_factory, schema):
     stub.script += [
         Scripted(status=400, body={"object": "error", "message": "logprobs is not supported", "type": "BadRequestError",
                                    "param": None, "code": 400}),
         Scripted(body=completion('{"invoice_number": "A-1", "total": 9.5}')),
     ]  # fmt: skip
-    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "--format", "json")
+    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "--format", "json",
+                     "--confidence")  # fmt: skip
     assert result.code == 0, result.err
     assert "logprobs" not in stub.requests[1] and "fields have no confidence" in result.err
     (row,) = json.loads(result.out)
     assert row["_confidence"] == {} and row["total"] == 9.5
 
 
-def test_min_confidence_marks_the_record_partial_and_names_the_field(stub, run_cli, pdf_factory, tmp_path):
-    schema = tmp_path / "s.json"
-    schema.write_text(json.dumps(SCHEMA))
+def test_min_confidence_marks_the_record_partial_and_names_the_field(stub, run_cli, pdf_factory, schema):
     text, tokens = _tokens(('{"invoice_number": "', -0.01), ("A-17", -0.9), ('", "total": ', -0.01), ("9.5", -0.05),
                            (', "_pages": {"invoice_number": [1]}}', -0.01))  # fmt: skip
     stub.script.append(Scripted(body=completion(text, logprobs=tokens)))
     result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "--min-confidence", "0.5")
     assert result.code == 0, result.err
+    assert stub.requests[0]["logprobs"] is True  # implied
     (row,) = json.loads(result.out)
     assert row["_status"] == "partial" and row["invoice_number"] == "A-17"  # kept, flagged, not dropped
     (error,) = row["_errors"]
-    assert error.startswith("invoice_number: 'A-17' read with confidence 0.41, below --min-confidence 0.5 (page 1)")
+    assert error == "invoice_number: 'A-17' read with confidence 0.4066, below --min-confidence 0.5 (page 1)"
 
 
-def test_min_confidence_with_an_engine_without_logprobs_says_it_was_not_checked(run_cli, pdf_factory, tmp_path):
-    schema = tmp_path / "s.json"
-    schema.write_text(json.dumps(SCHEMA))
-    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--engine", "text", "--min-confidence", "0.9")
-    assert result.code == 0 and "--min-confidence 0.9: this engine gave no token log-probabilities" in result.err
+def test_min_confidence_skips_nulls_and_flags_values_it_could_not_score(stub, run_cli, pdf_factory, schema):
+    text = '{"invoice_number": null, "total": 9.5}'
+    tokens = [('{"invoice_number": ', -0.01), ("null", -3.0), (', "total": ', -0.01), ("9.", -0.01), ("5}", float("nan"))]
+    stub.script.append(Scripted(body=completion(text, logprobs=tokens)))
+    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "--min-confidence", "0.5")
+    (row,) = json.loads(result.out)
+    assert row["_confidence"] == {}  # a null is not scored; total's tokens carry no usable log-probability
+    assert row["_status"] == "partial"
+    assert row["_errors"] == ["total: 9.5 has no confidence (the log-probabilities did not cover it), so it is not checked"]
+
+
+def test_confidence_of_a_re_asked_record_comes_from_the_reply_kept(stub, run_cli, pdf_factory, schema):
+    text, tokens = _tokens(('{"invoice_number": "A-1", "total": "', -0.01), ("nine", -2.0), ('"}', -0.01))
+    good, good_tokens = _tokens(('{"invoice_number": "', -0.01), ("A-1", -0.2), ('", "total": ', -0.01), ("9", -0.1),
+                                ("}", -0.01))  # fmt: skip
+    stub.script += [Scripted(body=completion(text, logprobs=tokens)), Scripted(body=completion("Sorry.", logprobs=[("Sorry.", -0.1)]))]
+    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "--format", "json",
+                     "--confidence", "--retries", "1")  # fmt: skip
+    (row,) = json.loads(result.out)
+    # the invalid first reply is what is kept (with its errors): so is its confidence
+    assert row["_confidence"]["invoice_number"] == round(math.exp(-0.01), 4)
+    stub.script += [Scripted(body=completion(text, logprobs=tokens)), Scripted(body=completion(good, logprobs=good_tokens))]
+    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "--format", "json",
+                     "--confidence", "--retries", "1")  # fmt: skip
+    (row,) = json.loads(result.out)
+    assert row["_status"] == "ok" and row["_confidence"] == {"invoice_number": round(math.exp(-0.2), 4),
+                                                             "total": round(math.exp(-0.1), 4)}  # fmt: skip
+
+
+def test_merged_windows_keep_the_confidence_of_the_window_each_value_came_from(stub, run_cli, pdf_factory, tmp_path, schema):
+    first, first_tokens = _tokens(('{"invoice_number": "', -0.01), ("A-1", -0.3), ('", "total": null}', -0.01))
+    second, second_tokens = _tokens(('{"invoice_number": "', -0.01), ("B-7", -2.0), ('", "total": ', -0.01),
+                                    ("12.5", -0.6), ("}", -0.01))  # fmt: skip
+    stub.script += [Scripted(body=completion(first, logprobs=first_tokens)),
+                    Scripted(body=completion(second, logprobs=second_tokens))]  # fmt: skip
+    result = run_cli("extract", pdf_factory("long.pdf", pages=40), "--schema", schema, "--server", stub.url, "--format",
+                     "json", "--confidence", "--page-mode", "image", "--strategy", "map-reduce")  # fmt: skip
+    assert result.code == 0, result.err
+    assert len(stub.requests) == 2
+    (row,) = json.loads(result.out)
+    assert row["invoice_number"] == "A-1" and row["total"] == 12.5
+    assert row["_confidence"] == {"invoice_number": round(math.exp(-0.3), 4), "total": round(math.exp(-0.6), 4)}

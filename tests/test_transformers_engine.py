@@ -279,6 +279,11 @@ def test_the_log_probability_of_each_generated_token_is_kept(checkpoint):
     # greedy decoding picks the most likely token, whose probability is at least 1/vocab: a value recorded for
     # another token than the one picked would often be below it
     assert all(lp >= math.log(1 / 512) for _, lp in pairs)
+    # the token strings lay over the reply text, split characters included, so values can be scored
+    from docvl.confidence import _align
+
+    bounds, covered_from = _align(reply.text, pairs)
+    assert covered_from == 0 and len(bounds) == len(pairs)
     engine.close()
 
 

@@ -140,7 +140,7 @@ def ask_command(
         concurrency=concurrency,
         extra={"device": device, "dtype": dtype, "loader": loader},
     )
-    eng = start_engine(engine, engine_options, err)
+    eng = start_engine(engine, engine_options, err, quiet=quiet)
     cfg = opt.with_engine_tokenizer(cfg, eng, tokenizer)
     pages_bar = PageTicker()
     options = AskOptions(

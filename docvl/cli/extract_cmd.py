@@ -37,7 +37,7 @@ any validation errors. Null means the document does not state the field; it is n
       a CI batch: run it again after a kill and it does only what is left (--force redoes all)
 
   docvl extract invoices/ --schema s.json -o out.csv --server http://localhost:8000/v1 --min-confidence 0.9
-      each value's confidence in _confidence.*; records with an unsure field are partial, for a person to check
+      each value's confidence in _confidence.* columns; a record with an unsure value is partial, to be checked
 """
 
 
@@ -60,14 +60,24 @@ def extract_command(
     retries: Annotated[
         int, typer.Option("--retries", min=0, max=10, help="Re-asks when a reply does not validate.")
     ] = 2,
+    confidence: Annotated[
+        bool,
+        typer.Option(
+            "--confidence",
+            help="Give each value's confidence (_confidence): the probability of its least likely token, from the "
+            "server's token log-probabilities. Costs some server throughput (vLLM before 0.14 turns off "
+            "speculative decoding for such requests).",
+        ),
+    ] = False,
     min_confidence: Annotated[
         float | None,
         typer.Option(
             "--min-confidence",
             min=0.0,
             max=1.0,
-            help="Mark a record partial, naming the field, when a value's confidence (_confidence) is below this, "
-            "e.g. 0.9: for a person to check. Needs an engine that gives token log-probabilities (vLLM does).",
+            help="Mark a record partial, naming the field, when a value's confidence is below this, e.g. 0.9: for "
+            "a person to check. Implies --confidence; needs an engine that gives token log-probabilities (vLLM, "
+            "transformers).",
         ),
     ] = None,
     think: opt.Think = False,
@@ -135,12 +145,13 @@ def extract_command(
         structured=structured,
         extra={"device": device, "dtype": dtype, "loader": loader},
     )
-    eng = start_engine(engine, engine_options, err)
+    eng = start_engine(engine, engine_options, err, quiet=quiet)
     cfg = opt.with_engine_tokenizer(cfg, eng, tokenizer)
     pages_bar = PageTicker()
     options = ExtractOptions(
         schema=the_schema,
         retries=retries,
+        confidence=confidence,
         min_confidence=min_confidence,
         think=think,
         password=password,
@@ -162,6 +173,7 @@ def extract_command(
         task="extract",
         schema=the_schema,
         retries=retries,
+        confidence=confidence or min_confidence is not None,
         min_confidence=min_confidence,
         think=think,
         pages=pages,

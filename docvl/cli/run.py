@@ -7,7 +7,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,11 +34,12 @@ from docvl.write import write_atomic
 PREFETCH = 2
 
 
-def start_engine(name: str, options: EngineOptions, err: Console):
+def start_engine(name: str, options: EngineOptions, err: Console, *, quiet: bool = False):
     """Open the engine; loading an in-process model takes a minute, so a terminal shows a spinner meanwhile
-    and the engine line says how long it took."""
+    (where bars would show) and the engine line says how long it took."""
     start = time.perf_counter()
-    with err.status(f"starting the {name} engine (loading a model can take a minute)...", spinner="dots"):
+    spinner = err.status("starting the engine (loading a model can take a minute)...", spinner="dots")
+    with spinner if animated(err, enabled=not quiet) else nullcontext():
         engine, why = open_engine(name, options)
     took = time.perf_counter() - start
     err.print(f"engine: {engine.describe()} — {why}" + (f" (started in {took:.0f} s)" if took >= 2 else ""))
@@ -171,6 +172,11 @@ class PageTicker:
             self.target(pages)
 
 
+def animated(err: Console, *, enabled: bool) -> bool:
+    """Bars and spinners only on a terminal, not in CI logs, not with NO_COLOR or --quiet."""
+    return enabled and err.is_terminal and not any(os.environ.get(name) for name in ("NO_COLOR", "CI"))
+
+
 @contextmanager
 def _progress(
     err: Console, total: int, *, enabled: bool, pages: PageTicker | None = None
@@ -178,8 +184,7 @@ def _progress(
     """Documents and pages bars with rate (and ETA for documents) on a terminal; nothing in CI, with
     NO_COLOR, when stderr is piped or with --quiet. Lines printed through the returned console appear
     above the bars."""
-    quiet_env = any(os.environ.get(name) for name in ("NO_COLOR", "CI"))  # CI logs want lines, not bars
-    if not (enabled and err.is_terminal and total > 1) or quiet_env:
+    if not (animated(err, enabled=enabled) and total > 1):
         yield err, lambda: None
         return
     columns = (

@@ -38,6 +38,7 @@ class Generation:
     max_tiles: int = 12  # tiles per page the plan counted; servers are told to tile the same way
     json_schema: dict[str, Any] | None = None  # constrain the reply to this schema where supported
     timeout: float | None = None  # seconds this reply may take at most (what --document-timeout leaves)
+    logprobs: bool = False  # report each generated token's log-probability (field confidence)
 
 
 @dataclass

@@ -159,7 +159,7 @@ class OpenAIEngine:
         if generation.top_p is not None:
             body["top_p"] = generation.top_p
         schema = generation.json_schema
-        if schema is not None:
+        if generation.logprobs:
             body["logprobs"] = True  # each field's confidence (docvl/confidence.py)
         if schema is not None and self.structured != "off":
             if self.structured == "structured_outputs":

@@ -302,7 +302,8 @@ def _quiet_transformers() -> Iterator[None]:
 def _chosen_token_logprobs(torch):
     """A logits processor that keeps the log-probability of each token generate() picks, holding one
     vocabulary-sized vector at a time (output_scores would keep one per generated token: 0.5 GB for
-    1,024 tokens of a 131k vocabulary). With sampling these are the sharpened probabilities it drew from."""
+    1,024 tokens of a 131k vocabulary). It runs before temperature and top-p are applied: these are the
+    model's own probabilities, not the sharpened ones a /think reply is drawn from."""
     from transformers import LogitsProcessor
 
     class Recorder(LogitsProcessor):

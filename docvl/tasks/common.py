@@ -91,6 +91,7 @@ class TaskRun:
         json_schema: dict[str, Any] | None = None,
         *,
         extra_text: str = "",
+        logprobs: bool = False,
     ) -> Reply:
         """One engine call, recorded with the prompt tokens the plan counted for it: the window's tokens
         (plus ``extra_text``, a re-ask's feedback), or for a call with no window (reduce) its words."""
@@ -102,7 +103,7 @@ class TaskRun:
             words = "\n".join(p.text for p in prompt.parts if isinstance(p, TextPart))
             planned = counter.count_chat(prompt.system, words)
         with self.options.engine_slots:
-            reply = self._call(prompt, window, json_schema)
+            reply = self._call(prompt, window, json_schema, logprobs)
         self.result.timings.engine_s += reply.seconds
         self.result.warnings.extend(reply.notes)
         self.result.usage = self.result.usage.add(reply.usage)
@@ -126,7 +127,9 @@ class TaskRun:
             )
         return reply
 
-    def _call(self, prompt: Prompt, window: WindowInput | None, json_schema: dict[str, Any] | None) -> Reply:
+    def _call(
+        self, prompt: Prompt, window: WindowInput | None, json_schema: dict[str, Any] | None, logprobs: bool = False
+    ) -> Reply:
         self.check_time()  # the wait for a free engine slot counts against --document-timeout too
         return self.engine.generate(
             prompt,
@@ -137,6 +140,7 @@ class TaskRun:
                 max_tiles=window.max_tiles if window is not None else self.planning.settings.max_tiles,
                 json_schema=json_schema,
                 timeout=self.time_left(),
+                logprobs=logprobs,
             ),
         )
 

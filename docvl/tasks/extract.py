@@ -33,6 +33,7 @@ REASK = (
 class ExtractOptions(DocumentOptions):
     schema: dict[str, Any] = field(default_factory=dict)
     retries: int = 2
+    confidence: bool = False  # each value's confidence from token log-probabilities (costs server throughput)
     min_confidence: float | None = None  # fields below it make the record partial, for a person to check
 
 
@@ -44,6 +45,7 @@ class _Attempt:
     truncated: bool
     raw: str | None = None  # the reply text, when it held no readable JSON
     confidence: dict[str, float] = field(default_factory=dict)
+    logprobs: bool = False  # the engine sent token log-probabilities with the reply
 
 
 def extract_document(
@@ -55,7 +57,10 @@ def extract_document(
     relaxed = nullable(options.schema)
     with run.guarded():
         doc, plan = run.load_and_plan(path, extract_instructions(relaxed), query=schema_query(options.schema))
-        per_window = [_extract_window(run, window, options.retries, relaxed) for window in run.windows(doc, plan)]
+        scored = options.confidence or options.min_confidence is not None
+        per_window = [
+            _extract_window(run, window, options.retries, relaxed, scored) for window in run.windows(doc, plan)
+        ]
         data, pages, confidence, conflicts = _merge(per_window, list(options.schema.get("properties", {})))
         result.data, result.field_pages, result.conflicts = data, pages, conflicts
         result.field_confidence = confidence
@@ -76,7 +81,7 @@ def extract_document(
         truncated = any(a.truncated for a in per_window)
         for message in [*remaining, *missing]:
             result.errors.append(ErrorItem(code="invalid", message=message))
-        _check_confidence(result, options.min_confidence)
+        _check_confidence(result, options.min_confidence, any(a.logprobs for a in per_window))
         if truncated:
             result.errors.append(
                 ErrorItem(
@@ -91,33 +96,38 @@ def extract_document(
     return result
 
 
-def _check_confidence(result: DocumentResult, threshold: float | None) -> None:
+def _check_confidence(result: DocumentResult, threshold: float | None, logprobs: bool) -> None:
+    """Every value must reach ``threshold``; a value with no confidence (its tokens could not be matched)
+    is not taken as checked. Nulls are not scored: they say the document does not state the field."""
     if threshold is None or result.data is None:
         return
-    if not result.field_confidence:
-        result.warnings.append(f"--min-confidence {threshold}: this engine gave no token log-probabilities, not checked")
+    if not logprobs:
+        result.warnings.append(f"--min-confidence {threshold}: the engine gave no token log-probabilities, not checked")
         return
-    for name, confidence in result.field_confidence.items():
-        if confidence < threshold:
-            pages = result.field_pages.get(name, [])
-            where = f" (page {_pages(pages)})" if pages else ""
-            result.errors.append(
-                ErrorItem(
-                    code="low_confidence",
-                    message=f"{name}: {result.data.get(name)!r} read with confidence {confidence:.2f}, below "
-                    f"--min-confidence {threshold}{where}",
-                    fix="check it by hand",
-                )
-            )
+    for name, value in result.data.items():
+        if value is None:
+            continue
+        confidence = result.field_confidence.get(name)
+        pages = result.field_pages.get(name, [])
+        where = f" (page {_pages(pages)})" if pages else ""
+        if confidence is None:
+            what = f"{name}: {value!r} has no confidence (the log-probabilities did not cover it), so it is not checked"
+        elif confidence < threshold:
+            what = f"{name}: {value!r} read with confidence {confidence}, below --min-confidence {threshold}"
+        else:
+            continue
+        result.errors.append(ErrorItem(code="low_confidence", message=what + where, fix="check it by hand"))
 
 
-def _extract_window(run: TaskRun, window: WindowInput, retries: int, relaxed: dict[str, Any]) -> _Attempt:
+def _extract_window(
+    run: TaskRun, window: WindowInput, retries: int, relaxed: dict[str, Any], scored: bool
+) -> _Attempt:
     feedback: str | None = None
     attempt = _Attempt(None, {}, ["no reply"], False)
     wire_schema = with_page_sidecar(relaxed)
     for _ in range(retries + 1):
         prompt = extract_prompt(run.system, relaxed, window.pages, window.texts, feedback)
-        reply = run.generate(prompt, window, json_schema=wire_schema, extra_text=feedback or "")
+        reply = run.generate(prompt, window, json_schema=wire_schema, extra_text=feedback or "", logprobs=scored)
         text, _ = split_reasoning(reply.text)
         truncated = reply.finish_reason == "length"
         try:
@@ -125,15 +135,22 @@ def _extract_window(run: TaskRun, window: WindowInput, retries: int, relaxed: di
         except JsonReplyError as exc:
             # an earlier reply's data stays, and so do the reasons it was not valid
             kept = [e for e in attempt.errors if e != "no reply"] if attempt.data is not None else []
-            attempt = _Attempt(attempt.data, attempt.pages, [*kept, str(exc)], truncated, raw=text)
+            attempt = _Attempt(
+                attempt.data, attempt.pages, [*kept, str(exc)], truncated, raw=text, confidence=attempt.confidence,
+                logprobs=attempt.logprobs,
+            )  # fmt: skip
             feedback = REASK.format(errors=f"- {exc}")
         else:
             data, pages = split_sidecar(raw, window.numbers)
             for name in relaxed.get("properties", {}):
                 data.setdefault(name, None)  # a field the model left out is "not found", and says so
             errors = validation_errors(data, relaxed)
-            confidence = field_confidence(text, reply.token_logprobs, data)
-            attempt = _Attempt(data, pages, errors, truncated, confidence=confidence)
+            # values only: a null is "not in the document", which a token's probability does not measure
+            present = [name for name, value in data.items() if value is not None]
+            confidence = field_confidence(reply.text, reply.token_logprobs, present, answer=text) if scored else {}
+            attempt = _Attempt(
+                data, pages, errors, truncated, confidence=confidence, logprobs=reply.token_logprobs is not None
+            )
             if not errors:
                 break
             feedback = REASK.format(errors="\n".join(f"- {e}" for e in errors[:20]))
