@@ -29,7 +29,7 @@ Use it to check legibility before spending GPU time: what you see is what the mo
 [bold]Examples[/]
 
   docvl render report.pdf -o pages/
-      pages/report/page-0001.png (grid size) and page-0001-thumb.png, one pair per page
+      pages/report/page-0007.png (grid size) + page-0007-thumb.png for a drawn page, page-0001.txt for a text one
 
   docvl render scan.pdf --max-tiles 6 --pages 3 -o /tmp/check --renderer pdfium
       one page at 6 tiles, drawn by PDFium instead of MuPDF
