@@ -272,7 +272,7 @@ def test_the_log_probability_of_each_generated_token_is_kept(checkpoint):
 
     engine = TransformersEngine(EngineOptions(model=str(checkpoint), extra={"device": "cpu"}))
     reply = engine.generate(Prompt(system="/no_think", parts=[TextPart("What is the total?")], task="ask"),
-                            Generation(max_tokens=6, max_tiles=1))  # fmt: skip
+                            Generation(max_tokens=6, max_tiles=1, logprobs=True))  # fmt: skip
     pairs = reply.token_logprobs
     reply_tokens = reply.usage.completion_tokens - (reply.finish_reason == "stop")
     assert len(pairs) == reply_tokens and all(lp <= 0 for _, lp in pairs)

@@ -222,7 +222,7 @@ class TransformersEngine:
                 sampling["top_p"] = generation.top_p
         fed = {"text": text, "input_ids": inputs["input_ids"], "tiles": len(tiles), **kwargs}
         # the pure-torch Mamba fallback logs once per kernel; describe() already said which path runs
-        recorder = _chosen_token_logprobs(torch)
+        recorder = _chosen_token_logprobs(torch) if generation.logprobs else None
         with self._lock, torch.inference_mode(), _quiet_transformers():
             self.last_inputs = fed
             output = self.net.generate(
@@ -232,7 +232,7 @@ class TransformersEngine:
                 max_new_tokens=generation.max_tokens,
                 eos_token_id=self.stop_ids,
                 pad_token_id=self.tokenizer.pad_token_id or self.stop_ids[0],
-                logits_processor=[recorder],
+                logits_processor=[recorder] if recorder is not None else None,
             )
         prompt_ids = inputs["input_ids"][0]
         prompt_len = len(prompt_ids)
@@ -241,8 +241,11 @@ class TransformersEngine:
         new = output[0, prompt_len:].tolist() if echoed else output[0].tolist()
         stopped = bool(new) and new[-1] in self.stop_ids
         reply_ids = new[:-1] if stopped else new
-        logprobs = recorder.values + ([recorder.last(new[-1])] if new else [])
-        tokens = [self.tokenizer.decode([t], skip_special_tokens=False) for t in reply_ids]
+        token_logprobs = None
+        if recorder is not None:
+            logprobs = recorder.values + ([recorder.last(new[-1])] if new else [])
+            tokens = [self.tokenizer.decode([t], skip_special_tokens=False) for t in reply_ids]
+            token_logprobs = list(zip(tokens, logprobs, strict=False))
         notes = (
             ["in-process generation is not schema-constrained: replies are validated, then re-asked"]
             if (generation.json_schema is not None)
@@ -256,7 +259,7 @@ class TransformersEngine:
             model=self.model,
             seconds=time.perf_counter() - start,
             notes=notes,
-            token_logprobs=list(zip(tokens, logprobs, strict=False)),
+            token_logprobs=token_logprobs,
         )
 
     def _vision_inputs(self, tiles: list[Any]) -> dict[str, Any]:
