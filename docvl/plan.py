@@ -52,6 +52,9 @@ class PlanSettings(BaseModel):
     thumbnail: bool = Field(True, description="add the whole-page thumbnail tile when a page has several tiles")
     page_mode: Literal["auto", "image", "text", "both"] = Field("auto", description="how pages go (module docstring)")
     strategy: Literal["auto", "single", "map-reduce"] = Field("auto", description="when a document does not fit")
+    max_images: int | None = Field(
+        None, ge=1, description="most page images in one request (a server's --limit-mm-per-prompt); None: no limit"
+    )
 
 
 class PagePlan(BaseModel):
@@ -101,7 +104,9 @@ class Plan(BaseModel):
     page_budget: int = Field(description="context - max_output - prompt_tokens")
     pages: list[PagePlan]
     windows: list[Window]
-    fits_whole: bool = Field(False, description="every page at max_tiles in one request: nothing was reduced")
+    fits_whole: bool = Field(
+        False, description="every page at max_tiles within one request's tokens: nothing was reduced or dropped"
+    )
     dropped: list[DroppedPage] = Field(default_factory=list, description="pages left out, and why")
     notes: list[str] = Field(default_factory=list, description="why the plan is what it is, in words")
 
@@ -172,6 +177,9 @@ def plan_pages(
             windows = _first_pages(pages, cost, budget, settings, notes, dropped)
     if windows is None:
         windows = _even_windows(pages, cost, budget, settings, notes)
+    if settings.max_images is not None:
+        # after the token plan: a document that fits in tokens is split, not ranked and cut, for an image cap
+        windows = _cap_images(windows, [mode != "text" for mode, _ in modes], settings.max_images, notes)
 
     page_plans: list[PagePlan] = []
     window_plans: list[Window] = []
@@ -229,6 +237,29 @@ def plan_pages(
         dropped=dropped,
         notes=notes,
     )
+
+
+def _cap_images(
+    windows: list[list[tuple[int, int]]], imaged: list[bool], limit: int, notes: list[str]
+) -> list[list[tuple[int, int]]]:
+    """Consecutive sub-windows with at most ``limit`` page images each (text pages do not count); each is
+    a part of a window that fit, so it fits too."""
+    capped: list[list[tuple[int, int]]] = []
+    for members in windows:
+        part: list[tuple[int, int]] = []
+        images = 0
+        for i, tiles in members:
+            if imaged[i] and images == limit:
+                capped.append(part)
+                part, images = [], 0
+            part.append((i, tiles))
+            images += imaged[i]
+        capped.append(part)
+    if len(capped) > len(windows):
+        notes.append(
+            f"at most {limit} page image(s) per request (--max-images): {len(windows)} request(s) became {len(capped)}"
+        )
+    return capped
 
 
 def _page_mode(setting: str, content: PageContent | None) -> tuple[Literal["image", "text", "both"], str]:

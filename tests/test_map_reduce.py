@@ -116,3 +116,38 @@ def test_bad_strategy_or_page_mode_is_a_usage_error(run_cli, pdf_factory):
     bad = run_cli("plan", pdf, "--strategy", "mapreduce")
     assert bad.code == 2 and "--strategy 'mapreduce' is not one of auto, single, map-reduce" in bad.err
     assert run_cli("plan", pdf, "--page-mode", "pixels").code == 2
+
+
+def test_max_images_splits_requests_without_counting_text_pages():
+    """A server started with --limit-mm-per-prompt '{"image": 2}': at most 2 page images a request."""
+    from docvl.render.textlayer import PageContent
+
+    pages = [PageInfo(number=i + 1, width=1700, height=2200) for i in range(7)]
+    contents = {n: PageContent(number=n, text=f"page {n} words", text_only=n in (2, 3), why="") for n in range(1, 8)}
+    plan = plan_pages(pages, profile=PROFILE, counter=COUNTER, system="", user="q", contents=contents,
+                      settings=PlanSettings(max_images=2))  # fmt: skip
+    windows = [[p.number for p in plan.pages if p.window == w.index] for w in plan.windows]
+    assert windows == [[1, 2, 3, 4], [5, 6], [7]]  # pages 2 and 3 go as text: they do not count
+    assert plan.fits_whole  # it fits in tokens: nothing was dropped or lowered, only split
+    assert all(p.max_tiles == 12 for p in plan.pages if p.mode == "image")
+    assert any("at most 2 page image(s) per request" in n for n in plan.notes)
+
+
+def test_ask_with_max_images_sends_no_more_than_that(stub, run_cli, pdf_factory):
+    stub.default = lambda request: Scripted(body=completion("Nothing here.\nPages: none"))
+    result = run_cli("ask", pdf_factory("five.pdf", pages=5), "What is the total?", "--server", stub.url,
+                     "--page-mode", "image", "--max-images", "2", "--json")  # fmt: skip
+    assert result.code == 0, result.err
+    images = [sum(c.get("type") == "image_url" for c in r["messages"][1]["content"]) for r in stub.requests]
+    assert images == [2, 2, 1]  # three windows; no reduce call when no window found anything
+    assert json.loads(result.out)["plan"]["settings"]["max_images"] == 2
+
+
+def test_a_server_image_limit_is_explained_with_the_flag(stub, run_cli, pdf_factory):
+    stub.default = lambda request: Scripted(status=400, body={
+        "object": "error", "message": "At most 2 image(s) may be provided in one request.", "type": "BadRequestError",
+        "param": None, "code": 400})  # fmt: skip
+    result = run_cli("ask", pdf_factory("five.pdf", pages=5), "Q?", "--server", stub.url, "--page-mode", "image")
+    assert result.code == 1
+    assert "the server takes at most 2 page image(s) per request; this one had 5" in result.err
+    assert "pass --max-images 2" in result.err and "--limit-mm-per-prompt" in result.err

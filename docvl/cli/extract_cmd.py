@@ -104,6 +104,7 @@ def extract_command(
     tokenizer: opt.Tokenizer = None,
     page_mode: opt.PageMode = opt.DEFAULTS["page_mode"],
     strategy: opt.Strategy = opt.DEFAULTS["strategy"],
+    max_images: opt.MaxImages = None,
     profile: opt.Profile = opt.DEFAULTS["profile"],
     report: opt.Report = None,
     fail_fast: opt.FailFast = False,
@@ -134,6 +135,7 @@ def extract_command(
         tokenizer=tokenizer,
         page_mode=page_mode,
         strategy=strategy,
+        max_images=max_images,
     )
     sources = find_inputs(files, err)
     engine_options = EngineOptions(

@@ -72,6 +72,17 @@ MaxTiles = Annotated[
         rich_help_panel=PLANNING,
     ),
 ]
+MaxImages = Annotated[
+    int | None,
+    typer.Option(
+        "--max-images",
+        min=1,
+        help="Most page images in one request, for a server started with a lower --limit-mm-per-prompt (vLLM) "
+        "or an endpoint with an image cap; more pages are split over several requests.",
+        rich_help_panel=PLANNING,
+        show_default=False,
+    ),
+]
 MinTiles = Annotated[
     int,
     typer.Option(
@@ -148,6 +159,7 @@ def planning(
     tokenizer: Path | None = None,
     page_mode: str = "auto",
     strategy: str = "auto",
+    max_images: int | None = None,
 ) -> Planning:
     model = get_profile(profile)
     for flag, value, allowed in (("--page-mode", page_mode, PAGE_MODES), ("--strategy", strategy, STRATEGIES)):
@@ -162,6 +174,7 @@ def planning(
         thumbnail=not no_thumbnail,
         page_mode=page_mode,
         strategy=strategy,
+        max_images=max_images,
     )
     check_settings(settings, model)  # before any document, so a bad flag is exit 2 whatever the inputs
     return Planning(

@@ -65,6 +65,7 @@ def plan_command(
     tokenizer: opt.Tokenizer = None,
     page_mode: opt.PageMode = opt.DEFAULTS["page_mode"],
     strategy: opt.Strategy = opt.DEFAULTS["strategy"],
+    max_images: opt.MaxImages = None,
     profile: opt.Profile = opt.DEFAULTS["profile"],
 ) -> None:
     out, err = stdout(), stderr()
@@ -79,6 +80,7 @@ def plan_command(
         tokenizer=tokenizer,
         page_mode=page_mode,
         strategy=strategy,
+        max_images=max_images,
     )
     system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
     sources = find_inputs(files, err)

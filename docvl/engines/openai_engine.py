@@ -43,6 +43,16 @@ VENDOR_NOTES = {
 class EngineRequestError(RuntimeError):
     """A request failed for good (after retries, or a 4xx the server will not change its mind about)."""
 
+    def __init__(self, message: str, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+# how vLLM words a request with more images than --limit-mm-per-prompt allows (old and new wording)
+IMAGE_LIMIT = re.compile(
+    r"at most (\d+) image\(s\) may be provided|set image=(\d+)|limit[-_]mm[-_]per[-_]prompt", re.IGNORECASE
+)
+
 
 class OpenAIEngine:
     name = "openai"
@@ -188,7 +198,7 @@ class OpenAIEngine:
             except EngineRequestError as exc:
                 refused = [f for f in VENDOR_FIELDS if f in body and f in str(exc)]
                 if not refused:
-                    raise
+                    raise _with_image_limit_fix(exc, body) from exc
                 with self._lock:
                     self._rejected.update(refused)
         # said on every result it concerns, not only the first document's
@@ -278,6 +288,21 @@ class OpenAIEngine:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _with_image_limit_fix(exc: EngineRequestError, body: dict[str, Any]) -> EngineRequestError:
+    """A server that takes fewer images per request than this one carried: say how to plan for it."""
+    match = IMAGE_LIMIT.search(str(exc))
+    if match is None:
+        return exc
+    sent = sum(1 for part in body["messages"][-1]["content"] if part.get("type") == "image_url")
+    limit = match.group(1) or match.group(2)
+    return EngineRequestError(
+        f"the server takes {f'at most {limit}' if limit else 'fewer'} page image(s) per request; this one had {sent} "
+        f"({exc})",
+        fix=f"pass --max-images {limit or 'N'} to split documents over more requests, or restart vLLM with "
+        f"--limit-mm-per-prompt '{{\"image\": {max(sent, 64)}}}'",
+    )
 
 
 def _token_logprobs(logprobs: Any) -> list[tuple[str, float]] | None:

@@ -178,6 +178,8 @@ class TaskRun:
                     )
                 )
             else:
-                self.result.errors.append(ErrorItem(code="engine", message=f"{type(exc).__name__}: {exc}"))
+                self.result.errors.append(
+                    ErrorItem(code="engine", message=f"{type(exc).__name__}: {exc}", fix=getattr(exc, "fix", None))
+                )
         finally:
             self.result.timings.total_s = time.perf_counter() - self._started
