@@ -66,7 +66,10 @@ def ask_command(
         ),
     ] = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", help="json, jsonl or csv (default: from -o's extension).")
+        str | None,
+        typer.Option(
+            "--format", help="json, jsonl or csv: -o's format (default: its extension), or without -o rows on stdout."
+        ),
     ] = None,
     think: opt.Think = False,
     show_reasoning: Annotated[

@@ -240,8 +240,8 @@ Dtype = Annotated[
     str,
     typer.Option(
         "--dtype",
-        help="transformers engine: auto (bfloat16 on GPU), bfloat16, float16 or float32. For FP8 pass the FP8 "
-        "checkpoint as --model.",
+        help="transformers engine: auto (bfloat16 on GPU, and with --loader remote; float32 on CPU), bfloat16, "
+        "float16 or float32. The FP8 checkpoint as --model is dequantized to this dtype at load.",
         rich_help_panel=ENGINE,
     ),
 ]
