@@ -311,3 +311,29 @@ def test_truncated_extraction_is_not_re_asked(stub, run_cli, pdf_factory, schema
     assert len(stub.requests) == 1
     (row,) = json.loads(result.out)
     assert row["_status"] == "partial" and any("max-output" in e or "cut off" in e for e in row["_errors"])
+
+
+def test_a_server_with_a_shorter_context_is_planned_for(run_cli, pdf_factory):
+    """vllm serve --max-model-len 16384: /v1/models says so, and the plan fits it instead of --context."""
+    server = StubServer(max_model_len=16384)
+    try:
+        server.default = lambda request: Scripted(body=completion("Nothing.\nPages: none"))
+        result = run_cli("ask", pdf_factory("long.pdf", pages=12), "Q?", "--server", server.url, "--page-mode", "image",
+                         "--json")  # fmt: skip
+        assert result.code == 0, result.err
+        out = json.loads(result.out)
+        assert out["plan"]["settings"]["context"] == 16384
+        assert all(w["tokens"] + 1024 <= 16384 for w in out["plan"]["windows"])
+        assert "note: the server takes requests of at most 16,384 tokens" in result.err
+    finally:
+        server.close()
+
+
+def test_a_request_longer_than_the_server_takes_is_explained(stub, run_cli, pdf_factory):
+    message = ("This model's maximum context length is 32768 tokens. However, you requested 40960 tokens (39936 in the "
+               "messages, 1024 in the completion). Please reduce the length of the messages or completion.")  # fmt: skip
+    stub.default = lambda request: Scripted(status=400, body={"object": "error", "message": message,
+                                                              "type": "BadRequestError", "param": None, "code": 400})  # fmt: skip
+    result = run_cli("ask", pdf_factory(pages=1), "Q?", "--server", stub.url)
+    assert result.code == 1 and "longer than the server's 32768-token context" in result.err
+    assert "pass --context 32768" in result.err

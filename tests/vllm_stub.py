@@ -79,6 +79,7 @@ class Scripted:
 @dataclass
 class StubServer:
     version: str | None = "0.11.1"
+    max_model_len: int = 49152  # what /v1/models reports (vllm serve --max-model-len)
     script: list[Scripted] = field(default_factory=list)
     default: Callable[[dict[str, Any]], Scripted] | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -124,7 +125,7 @@ class StubServer:
                                     "owned_by": "vllm",
                                     "root": MODEL,
                                     "parent": None,
-                                    "max_model_len": 49152,
+                                    "max_model_len": stub.max_model_len,
                                 }
                             ],
                         },

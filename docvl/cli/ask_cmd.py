@@ -147,6 +147,7 @@ def ask_command(
     )
     eng = start_engine(engine, engine_options, err, quiet=quiet)
     cfg = opt.with_engine_tokenizer(cfg, eng, tokenizer)
+    cfg = opt.with_engine_context(cfg, eng, lambda text: err.print(f"note: {escape(text)}"))
     pages_bar = PageTicker()
     options = AskOptions(
         question=question,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -183,6 +184,21 @@ def planning(
         settings=settings,
         counter=make_counter(tokenizer, model.chat.template_overhead_tokens),
     )
+
+
+def with_engine_context(cfg: Planning, engine, note: Callable[[str], None]) -> Planning:
+    """A server that takes shorter requests than --context (vllm serve --max-model-len N): plan for N, or
+    every request of a full window would be refused."""
+    limit = getattr(engine, "max_model_len", None)
+    if not limit or limit >= cfg.settings.context:
+        return cfg
+    settings = cfg.settings.model_copy(update={"context": limit})
+    check_settings(settings, cfg.profile)
+    note(
+        f"the server takes requests of at most {limit:,} tokens (its --max-model-len): planning for {limit:,} "
+        f"instead of --context {cfg.settings.context:,}"
+    )
+    return replace(cfg, settings=settings)
 
 
 def with_engine_tokenizer(cfg: Planning, engine, tokenizer: Path | None) -> Planning:

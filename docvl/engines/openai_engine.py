@@ -48,6 +48,10 @@ class EngineRequestError(RuntimeError):
         self.fix = fix
 
 
+# how vLLM words a request longer than --max-model-len (old and new wording)
+CONTEXT_LIMIT = re.compile(
+    r"maximum context length is (\d+)|longer than the maximum model length of (\d+)", re.IGNORECASE
+)
 # how vLLM words a request with more images than --limit-mm-per-prompt allows (old and new wording)
 IMAGE_LIMIT = re.compile(
     r"at most (\d+) image\(s\) may be provided|set image=(\d+)|limit[-_]mm[-_]per[-_]prompt", re.IGNORECASE
@@ -110,9 +114,14 @@ class OpenAIEngine:
                 fix="set DOCVL_API_KEY (or OPENAI_API_KEY) to a valid key",
             )
         try:
-            models = [m["id"] for m in response.json().get("data", [])]
+            cards = {m["id"]: m for m in response.json().get("data", [])}
         except (ValueError, KeyError, TypeError, AttributeError):
-            models = []
+            cards = {}
+        models = list(cards)
+        chosen = wanted or (models[0] if models else None)
+        # vLLM says how long a request it takes (vllm serve --max-model-len); the plan must fit it
+        length = (cards.get(chosen) or {}).get("max_model_len")
+        self.max_model_len = length if isinstance(length, int) and length > 0 else None
         if wanted:
             if models and wanted not in models:
                 raise EngineUnavailable(
@@ -291,7 +300,16 @@ class OpenAIEngine:
 
 
 def _with_image_limit_fix(exc: EngineRequestError, body: dict[str, Any]) -> EngineRequestError:
-    """A server that takes fewer images per request than this one carried: say how to plan for it."""
+    """A server that takes fewer images per request, or shorter requests, than this one: say how to plan
+    for it."""
+    longer = CONTEXT_LIMIT.search(str(exc))
+    if longer is not None:
+        limit = longer.group(1) or longer.group(2)
+        return EngineRequestError(
+            f"the request is longer than the server's {limit}-token context ({exc})",
+            fix=f"pass --context {limit} (or lower), or --tokenizer with the model's tokenizer folder so text is "
+            "counted exactly; or restart vLLM with a larger --max-model-len",
+        )
     match = IMAGE_LIMIT.search(str(exc))
     if match is None:
         return exc
