@@ -168,7 +168,12 @@ def plan_pages(
         notes.append(f"{as_text} of {len(pages)} pages go as their text layer (--page-mode {settings.page_mode})")
     windows: list[list[tuple[int, int]]] | None = None  # each window: (page index, max_tiles) in page order
     fits_whole = sum(cost(i, settings.max_tiles) for i in everything) <= budget
-    if fits_whole:
+    imaged = [mode != "text" for mode, _ in modes]
+    if settings.max_images is not None and sum(imaged) > settings.max_images and settings.strategy != "single":
+        # the cap forces several requests anyway: every page, each window at the most tiles it can take,
+        # rather than pages ranked and dropped (or tiles lowered) to fit one request first
+        windows = _image_windows(pages, cost, budget, settings, imaged, notes)
+    elif fits_whole:
         windows = [[(i, settings.max_tiles) for i in everything]]
     elif settings.strategy != "map-reduce":
         if relevance is not None:
@@ -178,8 +183,7 @@ def plan_pages(
     if windows is None:
         windows = _even_windows(pages, cost, budget, settings, notes)
     if settings.max_images is not None:
-        # after the token plan: a document that fits in tokens is split, not ranked and cut, for an image cap
-        windows = _cap_images(windows, [mode != "text" for mode, _ in modes], settings.max_images, notes)
+        windows = _cap_images(windows, imaged, settings.max_images, notes)  # --strategy single: said in a note
 
     page_plans: list[PagePlan] = []
     window_plans: list[Window] = []
@@ -237,6 +241,33 @@ def plan_pages(
         dropped=dropped,
         notes=notes,
     )
+
+
+def _image_windows(
+    pages, cost, budget: int, settings: PlanSettings, imaged: list[bool], notes: list[str]
+) -> list[list[tuple[int, int]]]:
+    """Consecutive windows of at most max_images page images that fit the budget at min_tiles, then each
+    given back the most tiles it can take."""
+    limit, floor = settings.max_images or 1, settings.min_tiles
+    groups: list[list[int]] = [[]]
+    images = used = 0
+    for i in range(len(pages)):
+        need = cost(i, floor)
+        if groups[-1] and ((imaged[i] and images == limit) or used + need > budget):
+            groups.append([])
+            images = used = 0
+        groups[-1].append(i)
+        images += imaged[i]
+        used += need
+    windows = []
+    for group in groups:
+        tiles = _highest_fitting(group, cost, settings.max_tiles, 1, budget) or 1
+        windows.append([(i, tiles) for i in group])
+    notes.append(
+        f"at most {limit} page image(s) per request (--max-images): all {len(pages)} pages in {len(windows)} "
+        "consecutive requests, each at the most tiles it can take"
+    )
+    return windows
 
 
 def _cap_images(

@@ -151,3 +151,14 @@ def test_a_server_image_limit_is_explained_with_the_flag(stub, run_cli, pdf_fact
     assert result.code == 1
     assert "the server takes at most 2 page image(s) per request; this one had 5" in result.err
     assert "pass --max-images 2" in result.err and "--limit-mm-per-prompt" in result.err
+
+
+def test_max_images_keeps_every_page_at_the_most_tiles_rather_than_dropping_to_fit_one_request():
+    """Ranked pages that do not fit one request: with an image cap the requests are several anyway, so no
+    page is dropped and each window takes the most tiles it can."""
+    pages = [PageInfo(number=i + 1, width=1700, height=2200) for i in range(60)]
+    scores = {i: 0.0 for i in range(1, 61)} | {7: 3.0, 40: 2.0}
+    plan = plan_pages(pages, profile=PROFILE, counter=COUNTER, system="", user="q", relevance=scores,
+                      settings=PlanSettings(max_images=2))  # fmt: skip
+    assert not plan.dropped and len(plan.pages) == 60 and len(plan.windows) == 30
+    assert all(p.max_tiles == 12 for p in plan.pages)

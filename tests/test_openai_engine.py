@@ -335,5 +335,11 @@ def test_a_request_longer_than_the_server_takes_is_explained(stub, run_cli, pdf_
     stub.default = lambda request: Scripted(status=400, body={"object": "error", "message": message,
                                                               "type": "BadRequestError", "param": None, "code": 400})  # fmt: skip
     result = run_cli("ask", pdf_factory(pages=1), "Q?", "--server", stub.url)
-    assert result.code == 1 and "longer than the server's 32768-token context" in result.err
-    assert "pass --context 32768" in result.err
+    assert result.code == 1 and "longer than the server's 32,768-token context" in result.err
+    assert "--context 24576 to leave room" in result.err  # 32,768 less the 8,192 it was over
+    # vLLM V1's wording
+    v1 = "The decoder prompt (length 33000) is longer than the maximum model length of 32768. Make sure ..."
+    stub.default = lambda request: Scripted(status=400, body={"object": "error", "message": v1,
+                                                              "type": "BadRequestError", "param": None, "code": 400})  # fmt: skip
+    again = run_cli("ask", pdf_factory(pages=1), "Q?", "--server", stub.url)
+    assert "longer than the server's 32,768-token context" in again.err and "--context 31744" in again.err

@@ -57,6 +57,7 @@ def render_command(
     min_tiles: opt.MinTiles = opt.DEFAULTS["min_tiles"],
     no_thumbnail: opt.NoThumbnail = False,
     page_mode: opt.PageMode = opt.DEFAULTS["page_mode"],
+    max_images: opt.MaxImages = None,
     question: Annotated[
         str,
         typer.Option(
@@ -77,6 +78,7 @@ def render_command(
         min_tiles=min_tiles,
         no_thumbnail=no_thumbnail,
         page_mode=page_mode,
+        max_images=max_images,
     )
     model = cfg.profile
     try:

@@ -54,8 +54,9 @@ CONTEXT_LIMIT = re.compile(
 )
 # how vLLM words a request with more images than --limit-mm-per-prompt allows (old and new wording)
 IMAGE_LIMIT = re.compile(
-    r"at most (\d+) image\(s\) may be provided|set image=(\d+)|limit[-_]mm[-_]per[-_]prompt", re.IGNORECASE
+    r"at most (\d+) image\(s\) may be provided|set image=(\d+)|defaulted to '\{\"image\": (\d+)\}'", re.IGNORECASE
 )
+REQUESTED = re.compile(r"you requested (\d+) tokens|prompt \(length (\d+)\)", re.IGNORECASE)
 
 
 class OpenAIEngine:
@@ -121,7 +122,7 @@ class OpenAIEngine:
         chosen = wanted or (models[0] if models else None)
         # vLLM says how long a request it takes (vllm serve --max-model-len); the plan must fit it
         length = (cards.get(chosen) or {}).get("max_model_len")
-        self.max_model_len = length if isinstance(length, int) and length > 0 else None
+        self.max_model_len = length if type(length) is int and length > 0 else None
         if wanted:
             if models and wanted not in models:
                 raise EngineUnavailable(
@@ -304,17 +305,22 @@ def _with_image_limit_fix(exc: EngineRequestError, body: dict[str, Any]) -> Engi
     for it."""
     longer = CONTEXT_LIMIT.search(str(exc))
     if longer is not None:
-        limit = longer.group(1) or longer.group(2)
+        limit = int(longer.group(1) or longer.group(2))
+        asked = REQUESTED.search(str(exc))
+        over = int(asked.group(1) or asked.group(2)) - limit if asked else 1024
+        lower = max(1024, (limit - over) // 1024 * 1024)
         return EngineRequestError(
-            f"the request is longer than the server's {limit}-token context ({exc})",
-            fix=f"pass --context {limit} (or lower), or --tokenizer with the model's tokenizer folder so text is "
-            "counted exactly; or restart vLLM with a larger --max-model-len",
+            f"the request is longer than the server's {limit:,}-token context ({exc})",
+            fix=f"pass --tokenizer with the model's tokenizer folder so text is counted exactly, or --context {lower} "
+            "to leave room for the difference; or restart vLLM with a larger --max-model-len",
         )
     match = IMAGE_LIMIT.search(str(exc))
     if match is None:
         return exc
     sent = sum(1 for part in body["messages"][-1]["content"] if part.get("type") == "image_url")
-    limit = match.group(1) or match.group(2)
+    limit = next((g for g in match.groups() if g), None)
+    if limit == "0":
+        return EngineRequestError(f"the server takes no images ({exc})", fix="serve a vision-language model")
     return EngineRequestError(
         f"the server takes {f'at most {limit}' if limit else 'fewer'} page image(s) per request; this one had {sent} "
         f"({exc})",

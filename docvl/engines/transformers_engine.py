@@ -276,7 +276,7 @@ class TransformersEngine:
         std = torch.tensor(self.std, device=self.device).view(1, 3, 1, 1)
         x = x.sub_(mean).div_(std)
         if self.loader == "remote":
-            return {"pixel_values": x.to(self.dtype)}
+            return {"pixel_values": x.contiguous().to(self.dtype)}
         n, side, p = len(tiles), self.tile_size // self.patch, self.patch
         x = x.reshape(n, 3, side, p, side, p).permute(0, 2, 4, 1, 3, 5).reshape(n * side * side, 3 * p * p)
         return {
