@@ -146,8 +146,7 @@ def ask_command(
         extra={"device": device, "dtype": dtype, "loader": loader},
     )
     eng = start_engine(engine, engine_options, err, quiet=quiet)
-    cfg = opt.with_engine_tokenizer(cfg, eng, tokenizer)
-    cfg = opt.with_engine_context(cfg, eng, lambda text: err.print(f"note: {escape(text)}"))
+    cfg = opt.fit_to_engine(cfg, eng, tokenizer, err)
     pages_bar = PageTicker()
     options = AskOptions(
         question=question,

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from docvl.cli import options as opt
 from docvl.cli.console import stderr
@@ -149,8 +148,7 @@ def extract_command(
         extra={"device": device, "dtype": dtype, "loader": loader},
     )
     eng = start_engine(engine, engine_options, err, quiet=quiet)
-    cfg = opt.with_engine_tokenizer(cfg, eng, tokenizer)
-    cfg = opt.with_engine_context(cfg, eng, lambda text: err.print(f"note: {escape(text)}"))
+    cfg = opt.fit_to_engine(cfg, eng, tokenizer, err)
     pages_bar = PageTicker()
     options = ExtractOptions(
         schema=the_schema,

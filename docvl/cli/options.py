@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from docvl.errors import UsageError
 from docvl.load import DEFAULT_DPI
@@ -184,6 +185,13 @@ def planning(
         settings=settings,
         counter=make_counter(tokenizer, model.chat.template_overhead_tokens),
     )
+
+
+def fit_to_engine(cfg: Planning, engine, tokenizer: Path | None, err) -> Planning:
+    """The planning a started engine needs: its own tokenizer to count text, and its server's request
+    length when that is shorter than --context (said on stderr)."""
+    cfg = with_engine_tokenizer(cfg, engine, tokenizer)
+    return with_engine_context(cfg, engine, lambda text: err.print(f"note: {escape(text)}"))
 
 
 def with_engine_context(cfg: Planning, engine, note: Callable[[str], None]) -> Planning:
