@@ -60,7 +60,7 @@ def test_contents_say_which_pages_are_all_text(mixed):
     contents = read_contents(load_document(mixed))
     assert [(c.text_only, c.why) for c in contents.values()] == [
         (True, "text only"),
-        (False, "drawings"),
+        (False, "ruled table"),
         (False, "picture"),
         (False, "no text layer"),
     ]
@@ -76,7 +76,7 @@ def test_auto_sends_text_pages_as_text_and_counts_their_tokens(mixed):
     assert text_page.text_tokens == COUNTER.count(contents[1].text) + TEXT_PART_OVERHEAD
     assert text_page.tokens == text_page.text_tokens + COUNTER.count(PAGE_LABEL.format(number=1))
     assert text_page.tokens < by[2].tokens / 5  # the point of it: far cheaper than its image
-    assert by[2].mode_reason == "drawings" and by[4].mode_reason == "no text layer"
+    assert by[2].mode_reason == "ruled table" and by[4].mode_reason == "no text layer"
     assert plan.windows[0].page_tokens == sum(p.tokens for p in plan.pages)
 
 
@@ -123,7 +123,7 @@ def test_plan_table_names_how_each_page_goes(mixed, run_cli):
     rows = [line.split("│") for line in result.out.splitlines() if "│" in line]
     assert [[cell.strip() for cell in row[:4]] for row in rows] == [
         ["1", "612x792", "text", "-"],
-        ["2", "612x792", "image (drawings)", "3x4 +thumb"],
+        ["2", "612x792", "image (ruled table)", "3x4 +thumb"],
         ["3", "612x792", "image (picture)", "3x4 +thumb"],
         ["4", "612x792", "image", "3x4 +thumb"],
     ]

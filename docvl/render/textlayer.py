@@ -9,12 +9,11 @@ import pymupdf
 
 from docvl.load.document import Document
 from docvl.load.pdf import open_pdf
+from docvl.render.page_kind import visible_content
+from docvl.render.reading_order import Word, lines_text, page_words
 
-# A page goes as text only when nothing on it needs eyes: raster images cover at most this share of it
-# (a small logo is fine), and it draws at most this many vector path items (a header rule or an
-# underline is fine; a ruled table or a chart draws dozens).
-MAX_IMAGE_AREA = 0.02
-MAX_VECTOR_ITEMS = 4
+__all__ = ["PageContent", "TextLayer", "Word", "read_contents"]
+
 # Fonts without a Unicode map come out as U+FFFD or private-use code points: such text cannot stand in
 # for the page.
 MAX_UNREADABLE = 0.05
@@ -28,18 +27,6 @@ class PageContent:
     text: str  # reading order, one line per text line; "" when the page has no text layer
     text_only: bool  # the text is all the page holds
     why: str  # why the page is (not) text only, in words
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    # Box in PDF points, origin top-left of the page as displayed (rotation applied).
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    block: int
-    line: int
 
 
 class TextLayer:
@@ -65,13 +52,9 @@ class TextLayer:
         text = _lines(_words(page))
         if not text.strip():
             return PageContent(number, "", False, "no text layer")
-        area = abs(page.rect) or 1.0
-        covered = sum(abs(pymupdf.Rect(info["bbox"]) & page.rect) for info in page.get_image_info())
-        if covered / area > MAX_IMAGE_AREA:
-            return PageContent(number, text, False, "picture")
-        items = sum(len(path["items"]) for path in page.get_drawings())
-        if items > MAX_VECTOR_ITEMS:
-            return PageContent(number, text, False, "drawings")
+        reason = visible_content(page).reason()
+        if reason is not None:
+            return PageContent(number, text, False, reason)
         visible = [c for c in text if not c.isspace()]
         unreadable = sum(1 for c in visible if c == "\ufffd" or "\ue000" <= c <= "\uf8ff")
         if unreadable > MAX_UNREADABLE * len(visible):
@@ -90,25 +73,11 @@ class TextLayer:
 
 
 def _words(page: pymupdf.Page) -> list[Word]:
-    # sort=True orders blocks top-to-bottom, left-to-right: the content-stream order MuPDF gives
-    # otherwise often puts footers first (notes/pdf-libraries.md §3).
-    return [
-        Word(text=w[4], x0=w[0], y0=w[1], x1=w[2], y1=w[3], block=w[5], line=w[6])
-        for w in page.get_text("words", sort=True)
-    ]
+    return page_words(page)
 
 
 def _lines(words: list[Word]) -> str:
-    """One line of text per (block, line) of the text layer."""
-    lines: list[str] = []
-    key = None
-    for w in words:
-        if (w.block, w.line) != key:
-            lines.append(w.text)
-            key = (w.block, w.line)
-        else:
-            lines[-1] += " " + w.text
-    return "\n".join(lines)
+    return lines_text(words)
 
 
 def read_contents(document: Document) -> dict[int, PageContent]:

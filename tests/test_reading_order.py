@@ -1,0 +1,213 @@
+"""Reading order of the text layer: what the model, `render`'s .txt and the text engine read.
+
+Each page here is drawn the way real producers draw it (columns written line by line across the page,
+right-to-left text drawn glyph by glyph from the left, vertical Japanese one character at a time, text on
+a /Rotate 90 page), so PyMuPDF's own order is wrong and docvl's must be right.
+"""
+
+from __future__ import annotations
+
+import pymupdf
+
+from docvl.render.page_kind import visible_content
+from docvl.render.reading_order import lines_text, page_words
+
+WORDS = ["harbour", "ledger", "vessel", "quota", "salmon", "permit", "freight", "tariff", "audit", "clause", "notice", "annex", "schedule", "invoice", "pension", "reserve", "margin", "dividend", "turbine", "ballast", "engine", "rudder", "anchor", "deck", "cargo", "crane", "pilot", "beacon", "survey", "tender", "bond", "equity", "asset", "liability", "revenue", "expense", "budget", "capital", "grant", "subsidy", "levy", "duty"]
+
+
+def _text(page: pymupdf.Page) -> str:
+    return lines_text(page_words(page))
+
+
+def _column_words(tag: str, n: int) -> list[str]:
+    return [f"{tag}{i}{WORDS[i % len(WORDS)]}" for i in range(n)]
+
+
+def two_column_page(doc: pymupdf.Document, *, interleave: bool = True) -> tuple[list[str], list[str]]:
+    """A title across the page, two columns whose lines share baselines, written left line / right line
+    alternately (what breaks a sort by rows), and a centred page number."""
+    page = doc.new_page(width=612, height=792)
+    page.insert_text((150, 60), "Annual review of the harbour authority", fontsize=16)
+    left = _column_words("l", 60)
+    right = _column_words("r", 60)
+    rows = [(left[i : i + 4], right[i : i + 4]) for i in range(0, 60, 4)]
+    y = 100.0
+    if interleave:
+        for lw, rw in rows:
+            page.insert_text((72, y), " ".join(lw), fontsize=10)
+            page.insert_text((320, y), " ".join(rw), fontsize=10)
+            y += 13
+    else:
+        for lw, _ in rows:
+            page.insert_text((72, y), " ".join(lw), fontsize=10)
+            y += 13
+        y = 100.0
+        for _, rw in rows:
+            page.insert_text((320, y), " ".join(rw), fontsize=10)
+            y += 13
+    page.insert_text((300, 760), "7", fontsize=9)
+    return left, right
+
+
+def test_two_columns_are_read_one_after_the_other(tmp_path):
+    doc = pymupdf.open()
+    left, right = two_column_page(doc)
+    text = _text(doc[0])
+    words = text.split()
+    assert words[:6] == ["Annual", "review", "of", "the", "harbour", "authority"]
+    assert words[6 : 6 + 60] == left
+    assert words[66:126] == right
+    assert words[-1] == "7"
+    # every line of the text is a line of one column, never both
+    assert not any(("l" in line.split()[0][:1]) and any(w.startswith("r") for w in line.split()) for line in text.splitlines())
+
+
+def test_three_columns_with_a_full_width_heading_and_a_footnote():
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_text((72, 60), "Federal notice of proposed rulemaking on harbour tariffs and duties", fontsize=13)
+    cols = [_column_words(tag, 45) for tag in ("a", "b", "c")]
+    for i in range(15):
+        for c, x in enumerate((50, 230, 410)):
+            page.insert_text((x, 100 + 12 * i), " ".join(cols[c][3 * i : 3 * i + 3]), fontsize=9)
+    page.insert_text((50, 400), "Mid-page section heading spanning all three columns of the notice", fontsize=12)
+    lower = [_column_words(tag, 30) for tag in ("d", "e", "f")]
+    for i in range(10):
+        for c, x in enumerate((50, 230, 410)):
+            page.insert_text((x, 430 + 12 * i), " ".join(lower[c][3 * i : 3 * i + 3]), fontsize=9)
+    page.insert_text((50, 740), "1 Footnote: tariffs are quoted per tonne of cargo landed at the quay.", fontsize=8)
+    words = _text(page).split()
+    expected = (
+        ["Federal", "notice", "of", "proposed", "rulemaking", "on", "harbour", "tariffs", "and", "duties"]
+        + cols[0]
+        + cols[1]
+        + cols[2]
+        + ["Mid-page", "section", "heading", "spanning", "all", "three", "columns", "of", "the", "notice"]
+        + lower[0]
+        + lower[1]
+        + lower[2]
+        + ["1", "Footnote:", "tariffs", "are", "quoted", "per", "tonne", "of", "cargo", "landed", "at", "the", "quay."]
+    )
+    assert words == expected
+
+
+def test_a_borderless_table_is_read_row_by_row():
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_text((72, 80), "Fees for the year were as follows across every harbour in the region.", fontsize=10)
+    rows = [("Berth", "Vessels", "Fee"), ("North", "12", "4,500"), ("South", "9", "3,100"), ("East quay", "15", "6,020")]
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            page.insert_text((72 + 150 * c, 120 + 16 * r), cell, fontsize=10)
+    lines = _text(page).splitlines()
+    assert lines[1:] == [" ".join(row) for row in rows]
+
+
+def test_a_rotated_page_is_read_upright_line_by_line(tmp_path):
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.set_rotation(90)
+    sentences = ["It will have a landscape layout.", "The second line follows the first.", "And a third one."]
+    # insert_text takes unrotated coordinates: morph the text so it reads upright on the rotated page
+    for i, line in enumerate(sentences):
+        point = pymupdf.Point(72, 72 + 20 * i) * page.derotation_matrix
+        page.insert_text(point, line, fontsize=12, rotate=90)
+    path = tmp_path / "rotated.pdf"
+    doc.save(path)
+    with pymupdf.open(path) as again:
+        assert again[0].rotation == 90
+        assert _text(again[0]).splitlines() == sentences
+        words = page_words(again[0])
+        # boxes are in the displayed (landscape) page
+        assert all(0 <= w.x0 < w.x1 <= again[0].rect.width and 0 <= w.y0 < w.y1 <= again[0].rect.height for w in words)
+        assert words[0].x0 < words[1].x0 and abs(words[0].y0 - words[1].y0) < 1
+
+
+def test_right_to_left_drawn_in_visual_order_comes_out_logical():
+    hebrew = pymupdf.Font(script=5)  # MuPDF's built-in Noto Hebrew
+    logical = ["שלום", "עולם", "שנת", "2024", "מחיר", "42", "שקלים"]
+    visual = " ".join(w if w.isdigit() else w[::-1] for w in reversed(logical))
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    writer = pymupdf.TextWriter(page.rect)
+    writer.append((100, 100), visual, font=hebrew, fontsize=14)  # glyphs left to right: visual order
+    writer.write_text(page)
+    assert _text(page).split() == logical
+
+
+def test_right_to_left_shaped_in_logical_order_stays_logical():
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_htmlbox(pymupdf.Rect(72, 72, 540, 200), '<p dir="rtl">שלום עולם זה טקסט בעברית 42 שקלים</p>')
+    assert _text(page).split() == ["שלום", "עולם", "זה", "טקסט", "בעברית", "42", "שקלים"]
+
+
+def test_vertical_japanese_drawn_one_character_at_a_time():
+    font = pymupdf.Font("japan")
+    columns = ["日本語の縦書き", "右から左へ読む", "三行目の文章"]
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    writer = pymupdf.TextWriter(page.rect)
+    for c, column in enumerate(columns):
+        x = 500 - 30 * c  # columns run right to left
+        for i, ch in enumerate(column):
+            writer.append((x, 100 + 16 * i), ch, font=font, fontsize=14)
+    writer.write_text(page)
+    assert _text(page).splitlines() == columns
+
+
+def test_words_hyphenated_at_line_ends_are_joined():
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_text((72, 100), "The harbour authority published infor-", fontsize=11)
+    page.insert_text((72, 114), "mation about the new tariffs in March.", fontsize=11)
+    assert _text(page).split()[:6] == ["The", "harbour", "authority", "published", "information", "about"]
+
+
+def test_text_outside_the_visible_page_is_not_read():
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_text((100, 100), "Visible prose", fontsize=11)
+    page.insert_text((100, 780), "printer slug 2024-11-03 plate 4", fontsize=6)
+    page.set_cropbox(pymupdf.Rect(36, 36, 576, 756))
+    assert _text(page) == "Visible prose"
+
+
+def test_a_prose_page_with_crop_marks_and_white_fills_is_text_only(tmp_path):
+    doc = pymupdf.open()
+    page = doc.new_page(width=650, height=850)
+    page.insert_textbox(pymupdf.Rect(60, 60, 580, 700), " ".join(WORDS * 8), fontsize=11)
+    # a white background box behind the text, a footnote rule, underlines
+    page.draw_rect(pymupdf.Rect(0, 0, 650, 850), color=None, fill=(1, 1, 1), overlay=False)
+    page.draw_line((60, 720), (200, 720), width=0.5)
+    for y in (80, 110, 140):
+        page.draw_line((60, y), (60 + y, y), width=0.4)
+    # crop and registration marks outside the trim box
+    for x, y in ((10, 10), (640, 10), (10, 840), (640, 840)):
+        page.draw_line((x - 8, y), (x + 8, y), width=0.3)
+        page.draw_line((x, y - 8), (x, y + 8), width=0.3)
+        page.draw_circle((x, y), 4, width=0.3)
+    page.set_cropbox(pymupdf.Rect(25, 25, 625, 825))
+    path = tmp_path / "book.pdf"
+    doc.save(path)
+    with pymupdf.open(path) as again:
+        assert visible_content(again[0]).reason() is None
+
+
+def test_a_ruled_table_and_a_chart_still_need_eyes(tmp_path):
+    doc = pymupdf.open()
+    table = doc.new_page()
+    table.insert_text((72, 60), "Fees", fontsize=12)
+    for y in range(100, 260, 20):
+        table.draw_line((72, y), (500, y), width=0.5)
+    for x in (72, 250, 500):
+        table.draw_line((x, 100), (x, 240), width=0.5)
+    chart = doc.new_page()
+    chart.insert_text((72, 60), "Revenue by quarter", fontsize=12)
+    for i, h in enumerate((40, 90, 70, 120)):
+        chart.draw_rect(pymupdf.Rect(100 + 60 * i, 300 - h, 140 + 60 * i, 300), color=None, fill=(0.2, 0.4, 0.8))
+    chart.draw_bezier((100, 300), (200, 100), (300, 350), (400, 150), color=(1, 0, 0))
+    doc.save(tmp_path / "figures.pdf")
+    with pymupdf.open(tmp_path / "figures.pdf") as again:
+        assert visible_content(again[0]).reason() == "ruled table"
+        assert visible_content(again[1]).reason() == "drawings"
