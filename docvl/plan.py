@@ -74,6 +74,9 @@ class PagePlan(BaseModel):
     tokens: int
     window: int = Field(description="1-based number of the request (window) this page goes in")
     score: float | None = Field(None, description="relevance to the question (BM25); None: no text to judge")
+    language: str | None = Field(
+        None, description="language of the page's text (ISO 639-1), as ranking reads it; None: no text"
+    )
 
     def grid(self, tile_size: int) -> Grid:
         return Grid(self.cols, self.rows, self.thumbnail, tile_size)
@@ -394,7 +397,9 @@ def _select_relevant(
     notes.append(
         f"the whole document does not fit at {settings.max_tiles} max tiles: kept the {len(kept) - len(unknown)} "
         f"pages that best match the question ({full} at {settings.max_tiles} max tiles or as text, the rest at "
-        f"{floor})" + (f", {len(unknown)} page(s) with no text at 1 tile" if unknown else "") + f"; dropped {len(dropped)}"
+        f"{floor})"
+        + (f", {len(unknown)} page(s) with no text at 1 tile" if unknown else "")
+        + f"; dropped {len(dropped)}"
     )
     return [[(i, chosen[i]) for i in kept]]
 

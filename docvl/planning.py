@@ -7,13 +7,14 @@ import time
 from dataclasses import dataclass
 
 from docvl.load.document import Document
-from docvl.pages import PageSelection
+from docvl.pages import PageSelection, page_list
 from docvl.plan import Plan, PlanSettings, plan_pages
 from docvl.profiles import ModelProfile
 from docvl.relevance import rank_pages
 from docvl.render import PageRequest, render_pages
 from docvl.render.ocr import OcrReader, ocr_available
 from docvl.render.textlayer import PageContent
+from docvl.textindex import detect_languages
 from docvl.tokens import TokenCounter
 
 OCR_RANK_TILES = 2
@@ -55,23 +56,37 @@ def plan_document(
             contents=contents,
         )
 
-    whole = plan(None)
-    if whole.fits_whole or not (query and query.strip()):
-        return whole
     numbers = [p.number for p in document.pages]
     texts = {n: contents[n].text if n in contents else "" for n in numbers}
+    whole = plan(None)
+    if whole.fits_whole or not (query and query.strip()):
+        return _with_languages(whole, texts)
     unknown = [n for n in numbers if not texts[n].strip()]
     notes: list[str] = []
     if unknown and ocr_available():
         start = time.perf_counter()
         texts.update(_ocr_texts(document, unknown, planning))
         notes.append(
-            f"ranked {len(unknown)} page(s) with no text layer by their OCR text "
-            f"({time.perf_counter() - start:.0f} s)"
+            f"ranked {len(unknown)} page(s) with no text layer by their OCR text ({time.perf_counter() - start:.0f} s)"
         )
     ranked = plan(rank_pages(texts, query))
     ranked.notes[:0] = notes
-    return ranked
+    return _with_languages(ranked, texts)
+
+
+def _with_languages(plan: Plan, texts: dict[int, str]) -> Plan:
+    """Each page's text language in the plan, and a note when some is not English: ranking stems and
+    drops stop words in that language, and a reader of the plan should know what the model reads."""
+    languages = detect_languages({n: t for n, t in texts.items() if t.strip()})
+    pages: dict[str, list[int]] = {}
+    for page in plan.pages:
+        if texts.get(page.number, "").strip():
+            page.language = languages.of(page.number)
+            pages.setdefault(page.language, []).append(page.number)
+    if set(pages) - {"en"}:
+        parts = [f"{lang} (page{'s' if len(nums) > 1 else ''} {page_list(nums, 8)})" for lang, nums in pages.items()]
+        plan.notes.append("page text language: " + ", ".join(parts))
+    return plan
 
 
 def _ocr_texts(document: Document, numbers: list[int], planning: Planning) -> dict[int, str]:

@@ -1,7 +1,9 @@
 """Page relevance: how well each page's text matches a question or a schema, with BM25 (bm25s).
 
-Pages without text (scans, images) are "unknown" (None): the planner keeps them at low resolution
-rather than dropping what it cannot judge.
+The terms come from docvl.textindex: each page in its own language (stop words, Snowball stemmer, accents
+folded), Chinese/Japanese/Korean/Thai as character bigrams, numbers and codes kept. Pages without text
+(scans, images) are "unknown" (None): the planner keeps them at low resolution rather than dropping what it
+cannot judge.
 """
 
 from __future__ import annotations
@@ -10,25 +12,21 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from docvl.textindex import TextIndex
 
-def rank_pages(texts: Mapping[int, str], query: str) -> dict[int, float | None]:
-    """BM25 score of every page against ``query``; None for pages with no text."""
+
+def rank_pages(texts: Mapping[int, str], query: str, language: str | None = None) -> dict[int, float | None]:
+    """BM25 score of every page against ``query``; None for pages with no text, 0.0 for pages with text
+    that nothing of the query matches (also when the query is only stop words, or no page has a term).
+    ``language``: index every page in this language (ISO 639-1) instead of detecting each page's."""
     numbers = [n for n, t in texts.items() if t.strip()]
     scores: dict[int, float | None] = {n: None for n in texts}
     if not numbers or not query.strip():
         return scores
-    import bm25s
-
-    retriever = bm25s.BM25()
-    retriever.index(
-        bm25s.tokenize([texts[n] for n in numbers], stopwords="en", show_progress=False), show_progress=False
-    )
-    tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
-    if not tokens.vocab:  # the query is only stop words
-        return {n: (0.0 if n in numbers else None) for n in texts}
-    results, values = retriever.retrieve(tokens, k=len(numbers), show_progress=False)
-    for index, value in zip(results[0], values[0], strict=True):
-        scores[numbers[int(index)]] = round(float(value), 3)
+    # built per call, never cached across calls: the index owns stemmers that are not thread-safe
+    index = TextIndex([texts[n] for n in numbers], language=language)
+    for number, value in zip(numbers, index.scores(query), strict=True):
+        scores[number] = round(value, 3)
     return scores
 
 

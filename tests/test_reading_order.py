@@ -211,3 +211,23 @@ def test_a_ruled_table_and_a_chart_still_need_eyes(tmp_path):
     with pymupdf.open(tmp_path / "figures.pdf") as again:
         assert visible_content(again[0]).reason() == "ruled table"
         assert visible_content(again[1]).reason() == "drawings"
+
+
+def test_render_writes_a_rotated_two_column_page_as_it_reads(run_cli, tmp_path):
+    """What `docvl render` writes for a text page is what the model is sent: upright, column by column."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.set_rotation(90)  # displayed 842 x 595 (landscape)
+    left, right = _column_words("l", 40), _column_words("r", 40)
+    for i in range(10):
+        for words, x in ((left, 60), (right, 450)):
+            point = pymupdf.Point(x, 80 + 14 * i) * page.derotation_matrix
+            page.insert_text(point, " ".join(words[4 * i : 4 * i + 4]), fontsize=10, rotate=90)
+    path = tmp_path / "landscape.pdf"
+    doc.save(path)
+    result = run_cli("render", path, "-o", tmp_path / "out")
+    assert result.code == 0, result.err
+    text = (tmp_path / "out" / "landscape" / "page-0001.txt").read_text()
+    assert text.split() == left + right
+    plan = run_cli("plan", path)
+    assert plan.code == 0 and "text" in plan.out

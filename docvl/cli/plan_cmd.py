@@ -152,17 +152,34 @@ def _print_plan(out, doc: Document, plan: Plan) -> None:
     # Text pages differ in tokens page by page: they share a row all the same, with the range.
     def key(p):
         tokens = p.tokens if p.mode == "image" else None
-        return (size_of(p.number), p.mode, p.mode_reason, p.cols, p.rows, p.thumbnail, p.tiles, tokens, p.window, p.score)
+        language = p.language if p.language != "en" else None
+        return (
+            size_of(p.number),
+            p.mode,
+            p.mode_reason,
+            language,
+            p.cols,
+            p.rows,
+            p.thumbnail,
+            p.tiles,
+            tokens,
+            p.window,
+            p.score,
+        )
 
-    for (size, mode, why, cols, rows, thumb, tiles, _, window, score), run in groupby(plan.pages, key=key):
+    for (size, mode, why, language, cols, rows, thumb, tiles, _, window, score), run in groupby(plan.pages, key=key):
         run = list(run)
         first, last = run[0].number, run[-1].number
         low, high = min(p.tokens for p in run), max(p.tokens for p in run)
         sent = {"image": "image", "text": "text", "both": "image+text"}[mode]
+        if why not in ("text only", "no text layer", "") and not why.startswith("--"):
+            sent += f" ({why})"
+        if language:  # not English: ranking and the model read it in this language
+            sent += f" {escape(f'[{language}]')}"
         row = [
             str(first) if first == last else f"{first}-{last}",
             size,
-            sent if why in ("text only", "no text layer", "") or why.startswith("--") else f"{sent} ({why})",
+            sent,
             "-" if mode == "text" else f"{cols}x{rows}" + (" +thumb" if thumb else ""),
             str(tiles),
             f"{low:,}" if low == high else f"{low:,}-{high:,}",

@@ -97,15 +97,15 @@ class TextEngine:
     def _ask(self, question: str, passages: list[tuple[int, str]]) -> str:
         if not passages or not question.strip():
             return "The document has no text this engine can read.\nPages: none"
-        import bm25s  # imported here: only the text engine's ask needs it
+        from docvl.textindex import TextIndex, detect_language  # imported here: only the text engine's ask needs it
 
-        corpus = [chunk for _, chunk in passages]
-        retriever = bm25s.BM25()
-        retriever.index(bm25s.tokenize(corpus, stopwords="en", show_progress=False), show_progress=False)
-        query = bm25s.tokenize([question], stopwords="en", show_progress=False)
-        k = min(MAX_PASSAGES, len(corpus))
-        results, scores = retriever.retrieve(query, k=k, show_progress=False)
-        picked = [(int(i), float(s)) for i, s in zip(results[0], scores[0], strict=True) if s > 0]
+        # a passage (three lines) is too short to tell its language: its page's passages together say it
+        by_page: dict[int, list[str]] = {}
+        for number, chunk in passages:
+            by_page.setdefault(number, []).append(chunk)
+        page_language = {number: detect_language("\n".join(chunks)) for number, chunks in by_page.items()}
+        ranked = TextIndex([chunk for _, chunk in passages], [page_language[number] for number, _ in passages])
+        picked = ranked.top(question, MAX_PASSAGES)  # empty when nothing matches, never an exception
         if not picked:
             return "No passage of the document matches the question.\nPages: none"
         lines = [EXTRACTIVE_HEADER + ":"]
@@ -134,11 +134,26 @@ class TextEngine:
 
 
 def _passages(text: str, size: int = 3) -> list[str]:
-    """Overlapping runs of ``size`` non-empty lines: small enough to quote, big enough to hold an answer."""
+    """Overlapping runs of ``size`` non-empty lines: small enough to quote, big enough to hold an answer.
+    Lines are the text layer's, so this works for scripts written without spaces too; lines are joined with
+    a space, except between two CJK characters, where a space would split a word in the quote."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if len(lines) <= size:
-        return [" ".join(lines)] if lines else []
-    return [" ".join(lines[i : i + size]) for i in range(0, len(lines) - size + 1, max(1, size - 1))]
+        return [_join(lines)] if lines else []
+    starts = list(range(0, len(lines) - size + 1, max(1, size - 1)))
+    if starts[-1] + size < len(lines):
+        starts.append(len(lines) - size)  # an even number of lines: the last one was in no passage
+    return [_join(lines[i : i + size]) for i in starts]
+
+
+_CJK_CHAR = re.compile("[\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff5e\u3000-\u303f]")
+
+
+def _join(lines: list[str]) -> str:
+    out = lines[0] if lines else ""
+    for line in lines[1:]:
+        out += ("" if _CJK_CHAR.match(out[-1]) and _CJK_CHAR.match(line[0]) else " ") + line
+    return out
 
 
 def _resolve(prop: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
