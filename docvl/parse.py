@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 _THINK = re.compile(r"<think>(.*?)</think>", re.DOTALL)
 _PAGES_LINE = re.compile(r"^\s*\**\s*(?:source\s+)?pages?\s*\**\s*:\s*(.*)$", re.IGNORECASE | re.MULTILINE)
 _PAGE_MENTION = re.compile(r"\bpages?\s+(\d+(?:\s*(?:,|and|&|-|–)\s*\d+)*)", re.IGNORECASE)
+_NONE = re.compile(r"\W*(none|n/?a|-|—|nothing|keine|aucune|ninguna|geen)\b", re.IGNORECASE)
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
 
 
@@ -36,6 +37,7 @@ class Citations:
     pages: list[int]  # cited and actually sent
     unknown: list[int] = field(default_factory=list)  # cited but never sent: not trusted
     text: str = ""  # the answer without its "Pages:" line
+    none: bool = False  # the "Pages:" line says none: the pages sent do not hold the answer
 
 
 def _numbers(spec: str) -> list[int]:
@@ -51,9 +53,11 @@ def cite_pages(answer: str, sent: list[int]) -> Citations:
     """Pages named in the answer's 'Pages:' line (or, without one, 'page N' mentions), checked against
     the pages that were sent."""
     matches = list(_PAGES_LINE.finditer(answer))
+    none = False
     if matches:
         last = matches[-1]
         cited = _numbers(last.group(1))
+        none = not cited and _NONE.match(last.group(1)) is not None
         text = (answer[: last.start()] + answer[last.end() :]).strip()
     else:
         cited = [n for m in _PAGE_MENTION.finditer(answer) for n in _numbers(m.group(1))]
@@ -64,6 +68,7 @@ def cite_pages(answer: str, sent: list[int]) -> Citations:
         pages=sorted(n for n in ordered if n in allowed),
         unknown=sorted(n for n in ordered if n not in allowed),
         text=text,
+        none=none,
     )
 
 

@@ -77,6 +77,9 @@ class PagePlan(BaseModel):
     language: str | None = Field(
         None, description="language of the page's text (ISO 639-1), as ranking reads it; None: no text"
     )
+    evidence: str | None = Field(
+        None, description="why the page ranked where it did: each signal's rank (text, headings, sections, type)"
+    )
 
     def grid(self, tile_size: int) -> Grid:
         return Grid(self.cols, self.rows, self.thumbnail, tile_size)
@@ -132,10 +135,13 @@ def plan_pages(
     settings: PlanSettings | None = None,
     relevance: Mapping[int, float | None] | None = None,
     contents: Mapping[int, PageContent] | None = None,
+    evidence: Mapping[int, str] | None = None,
+    unmatched: str = "no word of the question on the page",
 ) -> Plan:
     """Plan a document (module docstring). ``relevance``: page number -> score (docvl.relevance), None
     for a page with no text to judge. ``contents``: page number -> text layer (render.textlayer); pages
-    without one go as images."""
+    without one go as images. ``evidence``: why each page ranked where it did; ``unmatched``: why a page
+    scoring 0 is left out."""
     settings = settings or PlanSettings()
     check_settings(settings, profile)
     if not pages:
@@ -180,7 +186,7 @@ def plan_pages(
         windows = [[(i, settings.max_tiles) for i in everything]]
     elif settings.strategy != "map-reduce":
         if relevance is not None:
-            windows = _select_relevant(pages, relevance, cost, budget, settings, notes, dropped)
+            windows = _select_relevant(pages, relevance, cost, budget, settings, notes, dropped, unmatched)
         if windows is None and settings.strategy == "single":
             windows = _first_pages(pages, cost, budget, settings, notes, dropped)
     if windows is None:
@@ -215,6 +221,7 @@ def plan_pages(
                     tokens=cost(i, t),
                     window=w_index,
                     score=relevance.get(p.number) if relevance else None,
+                    evidence=(evidence or {}).get(p.number),
                 )
             )
             w_tokens += cost(i, t)
@@ -362,7 +369,14 @@ def _first_pages(
 
 
 def _select_relevant(
-    pages, relevance: Mapping[int, float | None], cost, budget: int, settings: PlanSettings, notes: list[str], dropped
+    pages,
+    relevance: Mapping[int, float | None],
+    cost,
+    budget: int,
+    settings: PlanSettings,
+    notes: list[str],
+    dropped,
+    unmatched: str,
 ) -> list[list[tuple[int, int]]] | None:
     """One request holding the pages that matter: pages with no text at one tile (never dropped unseen),
     the best-matching pages at min_tiles as far as the budget goes, then raised to max_tiles in order of
@@ -391,7 +405,7 @@ def _select_relevant(
     rank_of = {i: r for r, i in enumerate(ranked, start=1)}
     for i, s in enumerate(scores):
         if i not in chosen:
-            reason = "no word of the question on the page" if not s else f"ranked {rank_of[i]}: past the budget"
+            reason = unmatched if not s else f"ranked {rank_of[i]}: past the budget"
             dropped.append(DroppedPage(number=pages[i].number, score=s, reason=reason))
     full = sum(1 for i in kept if chosen[i] == settings.max_tiles and scores[i])
     notes.append(

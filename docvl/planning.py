@@ -4,13 +4,15 @@ text, relevance to the question) and hand it to the planner. Shared by `docvl pl
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 from docvl.load.document import Document
 from docvl.pages import PageSelection, page_list
 from docvl.plan import Plan, PlanSettings, plan_pages
 from docvl.profiles import ModelProfile
-from docvl.relevance import rank_pages
+from docvl.relevance import RankedPage, Ranking, rank_question, rank_schema
 from docvl.render import PageRequest, render_pages
 from docvl.render.ocr import OcrReader, ocr_available
 from docvl.render.textlayer import PageContent
@@ -38,13 +40,18 @@ def plan_document(
     system: str,
     user: str,
     query: str | None = None,
+    schema: Mapping[str, Any] | None = None,
+    exclude: Collection[int] = (),
 ) -> Plan:
-    """``query``: the words pages are ranked against (a question, a schema's field names) when the
-    document does not fit whole at full resolution. Pages with no text layer are ranked from OCR text
-    when the `ocr` extra is installed (render.ocr), else left unknown. Draws pages: PDF callers that
-    run on threads hold their PDF lock around it."""
+    """``query`` (a question) or ``schema`` (an extraction's): what pages are ranked against when the
+    document does not fit whole at full resolution (docvl.relevance). Pages with no text layer are ranked
+    from OCR text when the `ocr` extra is installed (render.ocr), else left unknown. ``exclude``: pages
+    already sent, left out (a wider look after the model found nothing in them). Draws pages: PDF callers
+    that run on threads hold their PDF lock around it."""
+    if exclude:
+        document = replace(document, pages=tuple(p for p in document.pages if p.number not in exclude))
 
-    def plan(relevance: dict[int, float | None] | None) -> Plan:
+    def plan(ranking: Ranking | None) -> Plan:
         return plan_pages(
             document.pages,
             profile=planning.profile,
@@ -52,14 +59,17 @@ def plan_document(
             system=system,
             user=user,
             settings=planning.settings,
-            relevance=relevance,
+            relevance=ranking.scores if ranking else None,
             contents=contents,
+            evidence=ranking.why if ranking else None,
+            **({"unmatched": ranking.unmatched} if ranking and ranking.unmatched else {}),
         )
 
     numbers = [p.number for p in document.pages]
     texts = {n: contents[n].text if n in contents else "" for n in numbers}
     whole = plan(None)
-    if whole.fits_whole or not (query and query.strip()):
+    wanted = schema is not None or (query is not None and query.strip() != "")
+    if whole.fits_whole or not wanted:
         return _with_languages(whole, texts)
     unknown = [n for n in numbers if not texts[n].strip()]
     notes: list[str] = []
@@ -69,8 +79,17 @@ def plan_document(
         notes.append(
             f"ranked {len(unknown)} page(s) with no text layer by their OCR text ({time.perf_counter() - start:.0f} s)"
         )
-    ranked = plan(rank_pages(texts, query))
-    ranked.notes[:0] = notes
+    pages = {
+        n: RankedPage(
+            texts[n],
+            contents[n].headings if n in contents else (),
+            contents[n].sections if n in contents else (),
+        )
+        for n in numbers
+    }
+    ranking = rank_schema(pages, schema) if schema is not None else rank_question(pages, query or "")
+    ranked = plan(ranking)
+    ranked.notes[:0] = [*notes, *([ranking.note] if ranking.note else [])]
     return _with_languages(ranked, texts)
 
 

@@ -38,13 +38,21 @@ class Timings(BaseModel):
 class RequestRecord(BaseModel):
     """One request to the engine: what the plan counted against what the server reported."""
 
-    purpose: Literal["window", "re-ask", "reduce"]
+    purpose: Literal["window", "re-ask", "reduce", "widen"]
     window: int | None = Field(None, description="the plan's window (request) number; None for the reduce call")
     planned_prompt_tokens: int = Field(description="prompt tokens the plan counted for this request")
     prompt_tokens: int = Field(0, description="prompt tokens the server reported (0: it reported none)")
     completion_tokens: int = 0
     finish_reason: str | None = None
     seconds: float = 0.0
+
+
+class Round(BaseModel):
+    """One look at a document (ask): the pages sent, and whether the model found the answer in them."""
+
+    round: int
+    pages: list[int]
+    found: bool
 
 
 class FieldConflict(BaseModel):
@@ -73,6 +81,9 @@ class DocumentResult(BaseModel):
     pages: list[int] = Field(default_factory=list, description="pages the answer rests on (1-based)")
     extractive: bool = Field(False, description="the answer is quoted passages, not generated text")
     reasoning: str | None = None
+    rounds: list[Round] = Field(
+        default_factory=list, description="each look at the document: a wider one follows a 'not in these pages'"
+    )
     # extract
     data: dict[str, Any] | None = None
     field_pages: dict[str, list[int]] = Field(default_factory=dict, description="field path -> source pages")

@@ -19,7 +19,7 @@ from docvl.cli.run import BatchFlags, PageTicker, find_inputs, run_and_report, s
 from docvl.engines import EngineOptions
 from docvl.errors import UsageError
 from docvl.results import DocumentResult
-from docvl.tasks.ask import AskOptions, ask_document
+from docvl.tasks.ask import DEFAULT_MAX_REQUESTS, AskOptions, ask_document
 from docvl.write import answer_record, output_format, render_rows
 
 HELP = """Ask a question of a document: prints the answer and the pages it rests on.
@@ -98,6 +98,7 @@ def ask_command(
     page_mode: opt.PageMode = opt.DEFAULTS["page_mode"],
     strategy: opt.Strategy = opt.DEFAULTS["strategy"],
     max_images: opt.MaxImages = None,
+    max_requests: opt.MaxRequests = DEFAULT_MAX_REQUESTS,
     profile: opt.Profile = opt.DEFAULTS["profile"],
     report: opt.Report = None,
     fail_fast: opt.FailFast = False,
@@ -150,6 +151,7 @@ def ask_command(
     pages_bar = PageTicker()
     options = AskOptions(
         question=question,
+        max_requests=max_requests,
         think=think,
         password=password,
         dpi=dpi,
@@ -171,6 +173,7 @@ def ask_command(
             planning=cfg,
             task="ask",
             question=question,
+            max_requests=max_requests,
             think=think,
             pages=pages,
             dpi=dpi,

@@ -133,6 +133,17 @@ Strategy = Annotated[
         rich_help_panel=PLANNING,
     ),
 ]
+MaxRequests = Annotated[
+    int,
+    typer.Option(
+        "--max-requests",
+        min=1,
+        help="Looks at a long document (ask, model engines): when the model answers that the pages it was sent "
+        "do not hold the answer ('Pages: none'), ask again with the next best pages not yet sent, up to this "
+        "many looks in all. 1: never look further. Map-reduce reads every page and never needs it.",
+        rich_help_panel=PLANNING,
+    ),
+]
 Profile = Annotated[
     str, typer.Option("--profile", help="Model profile: tiling and token arithmetic.", rich_help_panel=PLANNING)
 ]

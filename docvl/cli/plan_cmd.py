@@ -192,9 +192,7 @@ def _print_plan(out, doc: Document, plan: Plan) -> None:
     if plan.dropped:
         by_reason: dict[str, list[int]] = {}
         for d in plan.dropped:
-            by_reason.setdefault(
-                "no word of the question" if d.reason.startswith("no word") else "past the budget", []
-            ).append(d.number)
+            by_reason.setdefault("past the budget" if d.reason.startswith("ranked") else d.reason, []).append(d.number)
         parts = [f"{len(nums)} {why} (pages {page_list(nums, 15)})" for why, nums in by_reason.items()]
         out.print(f"  dropped {len(plan.dropped)} page(s): " + "; ".join(parts))
     s = plan.settings

@@ -33,6 +33,7 @@ import re
 import statistics
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pymupdf
@@ -40,6 +41,8 @@ import pymupdf
 # Writing directions in the displayed page (y grows downward). The frame of each maps the displayed
 # coordinates so its text runs +x and its lines stack +y.
 LTR, TTB, UPSIDE_DOWN, BTT, OTHER = "ltr", "ttb", "upside-down", "btt", "other"
+
+BOLD = 16  # span flag bit
 
 # rawdict flags: whitespace kept (word boundaries), ligatures expanded (so "ﬁ" reads "fi"), text outside
 # the MediaBox dropped, and CID codes for glyphs without Unicode (counted as unreadable by the page test).
@@ -93,6 +96,8 @@ class Piece:
 
     text: str
     box: Box
+    size: float = 0.0  # font size, points
+    bold: bool = False
 
 
 @dataclass
@@ -191,8 +196,21 @@ def _is_cjk(c: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class PageRead:
+    """A page's words in reading order, and the lines a reader skims for: headings (larger or bold type
+    standing alone) and captions ("Table 3", "Figure 2", "Abbildung 4"...)."""
+
+    words: list[Word]
+    headings: list[str]
+
+
 def page_words(page: pymupdf.Page) -> list[Word]:
     """Every word of ``page`` in reading order, with displayed-page boxes."""
+    return read_page(page).words
+
+
+def read_page(page: pymupdf.Page) -> PageRead:
     segments = _segments(page)
     groups: dict[str, list[Segment]] = {}
     for seg in segments:
@@ -210,7 +228,45 @@ def page_words(page: pymupdf.Page) -> list[Word]:
         for blk in _order(group):
             rows.extend((block, row) for row in blk)
             block += 1
-    return _dehyphenate(_words(rows))
+    return PageRead(_dehyphenate(_words(rows)), _headings(rows))
+
+
+# Headings: a line at least this much larger than the page's body type, or bold in a page whose body
+# is not, standing alone and no longer than this many words.
+HEADING_SIZE = 1.15
+HEADING_WORDS = 16
+CAPTION = re.compile(
+    r"^\s*(table|tab\.|figure|fig\.|chart|exhibit|graph|schedule|annex|appendix|tabelle|abbildung|abb\.|"
+    r"tableau|graphique|tabla|figura|gráfico|tabel|afbeelding|grafiek|tabella|tabela|rysunek|表|图|図)\s*[\dA-Z]",
+    re.IGNORECASE,
+)
+
+
+def _headings(rows: list[tuple[int, list[Segment]]]) -> list[str]:
+    sizes: list[float] = []
+    bold = 0
+    for _, row in rows:
+        for seg in row:
+            for piece in seg.pieces:
+                sizes.extend([piece.size] * len(piece.text))
+                bold += len(piece.text) * piece.bold
+    if not sizes:
+        return []
+    body = statistics.median(sizes)
+    body_bold = bold > len(sizes) / 2
+    out: list[str] = []
+    for _, row in rows:
+        pieces = [p for seg in row for p in seg.pieces]
+        text = " ".join(p.text for p in pieces)
+        if CAPTION.match(text):
+            out.append(text)
+            continue
+        if len(pieces) > HEADING_WORDS or not any(c.isalpha() for c in text):
+            continue
+        size = max(p.size for p in pieces)
+        if size >= HEADING_SIZE * body or (not body_bold and all(p.bold for p in pieces)):
+            out.append(text)
+    return out
 
 
 def lines_text(words: list[Word]) -> str:
@@ -250,8 +306,12 @@ def _segments(page: pymupdf.Page) -> list[Segment]:
         for line in block.get("lines", ()):
             dx, dy = line["dir"]
             direction = _direction(dx * a + dy * c, dx * b + dy * d)
-            chars = [(ch, span["size"] or 1.0) for span in line["spans"] for ch in span["chars"]]
-            bidi = direction == LTR and RTL_CHARS.search("".join(ch["c"] for ch, _ in chars)) is not None
+            chars = [
+                (ch, span["size"] or 1.0, bool(span["flags"] & BOLD) or "bold" in span["font"].lower())
+                for span in line["spans"]
+                for ch in span["chars"]
+            ]
+            bidi = direction == LTR and RTL_CHARS.search("".join(ch["c"] for ch, _, _ in chars)) is not None
             if not bidi:
                 segments.extend(_split_line(_words_of(chars, direction, shown), direction))
                 continue
@@ -261,7 +321,7 @@ def _segments(page: pymupdf.Page) -> list[Segment]:
             drawn = [c for _, c in sorted(enumerate(chars), key=lambda ic: (_centre(ic[1][0]), -ic[0]))]
             pieces = [p for p, _, _ in _words_of(chars, direction, shown)]
             if pieces:
-                seg = Segment(pieces, statistics.median(size for _, size in chars), LTR)
+                seg = Segment(pieces, statistics.median(size for _, size, _ in chars), LTR)
                 seg.drawn = [p for p, _, _ in _words_of(drawn, direction, shown)]
                 seg.frame()
                 segments.append(seg)
@@ -275,22 +335,24 @@ def _centre(ch: dict) -> float:
     return (ch["bbox"][0] + ch["bbox"][2]) / 2
 
 
-def _words_of(chars: list[tuple[dict, float]], direction: str, shown) -> list[tuple[Piece, float, list[dict]]]:
+def _words_of(
+    chars: list[tuple[dict, float, bool]], direction: str, shown: Callable[[Box], Box | None]
+) -> list[tuple[Piece, float, list[dict]]]:
     """Characters to words at spaces; a word may span spans (a font change, a fallback glyph)."""
     pieces: list[tuple[Piece, float, list[dict]]] = []
     run: list[dict] = []
-    size = 1.0
-    for ch, ch_size in chars:
+    size, bold = 1.0, False
+    for ch, ch_size, ch_bold in chars:
         if ch["c"].isspace():
             if run:
-                pieces.extend(_pieces(run, size, direction, shown))
+                pieces.extend(_pieces(run, size, bold, direction, shown))
                 run = []
         else:
             if not run:
-                size = ch_size
+                size, bold = ch_size, ch_bold
             run.append(ch)
     if run:
-        pieces.extend(_pieces(run, size, direction, shown))
+        pieces.extend(_pieces(run, size, bold, direction, shown))
     return pieces
 
 
@@ -344,7 +406,9 @@ def _runs_leftward(pieces: list[Piece]) -> bool:
     return leftward > (len(centres) - 1) / 2
 
 
-def _pieces(run: list[dict], size: float, direction: str, shown) -> list[tuple[Piece, float, list[dict]]]:
+def _pieces(
+    run: list[dict], size: float, bold: bool, direction: str, shown: Callable[[Box], Box | None]
+) -> list[tuple[Piece, float, list[dict]]]:
     """A run of non-space characters as one word, or, for CJK text (no spaces), split where characters
     sit apart (vertical text drawn one character at a time, columns MuPDF joined)."""
     groups = [run]
@@ -378,7 +442,9 @@ def _pieces(run: list[dict], size: float, direction: str, shown) -> list[tuple[P
         box = shown((x0, y0, x1, y1))
         if box is None:
             continue
-        out.append((Piece(text if len(groups) == 1 else "".join(ch["c"] for ch in group), box), size, group))
+        out.append(
+            (Piece(text if len(groups) == 1 else "".join(ch["c"] for ch in group), box, size, bold), size, group)
+        )
     return out
 
 
@@ -695,7 +761,7 @@ def _logical(seg: Segment, base_rtl: bool) -> list[Piece]:
     out: list[Piece] = []
     for kind, pieces in runs:
         if kind == "R":
-            out.extend(Piece(_reverse_rtl(p.text), p.box) for p in reversed(pieces))
+            out.extend(Piece(_reverse_rtl(p.text), p.box, p.size, p.bold) for p in reversed(pieces))
         else:
             out.extend(pieces)
     return out

@@ -10,7 +10,7 @@ import pymupdf
 from docvl.load.document import Document
 from docvl.load.pdf import open_pdf
 from docvl.render.page_kind import visible_content
-from docvl.render.reading_order import Word, lines_text, page_words
+from docvl.render.reading_order import Word, lines_text, page_words, read_page
 
 __all__ = ["PageContent", "TextLayer", "Word", "read_contents"]
 
@@ -27,6 +27,10 @@ class PageContent:
     text: str  # reading order, one line per text line; "" when the page has no text layer
     text_only: bool  # the text is all the page holds
     why: str  # why the page is (not) text only, in words
+    # What a reader skims for, kept apart for ranking: the page's headings and captions, and the titles of
+    # the document outline's sections the page lies in (PDF bookmarks), outermost first.
+    headings: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
 
 
 class TextLayer:
@@ -36,6 +40,7 @@ class TextLayer:
         self._pdf: pymupdf.Document | None = (
             open_pdf(document.path, document.password) if document.kind == "pdf" else None
         )
+        self._outline: list[tuple[int, str, int, int]] | None = None
 
     def words(self, number: int) -> list[Word]:
         if self._pdf is None:
@@ -49,17 +54,30 @@ class TextLayer:
         if self._pdf is None:
             return PageContent(number, "", False, "no text layer")
         page = self._pdf.load_page(number - 1)
-        text = _lines(_words(page))
+        read = read_page(page)
+        text = lines_text(read.words)
+        sections = self._sections(number)
         if not text.strip():
-            return PageContent(number, "", False, "no text layer")
+            return PageContent(number, "", False, "no text layer", sections=sections)
         reason = visible_content(page).reason()
-        if reason is not None:
-            return PageContent(number, text, False, reason)
-        visible = [c for c in text if not c.isspace()]
-        unreadable = sum(1 for c in visible if c == "\ufffd" or "\ue000" <= c <= "\uf8ff")
-        if unreadable > MAX_UNREADABLE * len(visible):
-            return PageContent(number, text, False, "unmapped font")
-        return PageContent(number, text, True, "text only")
+        if reason is None:
+            visible = [c for c in text if not c.isspace()]
+            unreadable = sum(1 for c in visible if c == "\ufffd" or "\ue000" <= c <= "\uf8ff")
+            if unreadable > MAX_UNREADABLE * len(visible):
+                reason = "unmapped font"
+        return PageContent(number, text, reason is None, reason or "text only", tuple(read.headings), sections)
+
+    def _sections(self, number: int) -> tuple[str, ...]:
+        """Titles of the outline entries whose sections hold page ``number``, outermost first: an entry's
+        section runs from its page to the next entry of the same or a higher level."""
+        if self._outline is None:
+            self._outline = _outline(self._pdf) if self._pdf is not None else []
+        chain: list[str] = []
+        for level, title, first, last in self._outline:
+            if first <= number <= last:
+                del chain[level - 1 :]
+                chain.append(title)
+        return tuple(chain)
 
     def close(self) -> None:
         if self._pdf is not None:
@@ -70,6 +88,25 @@ class TextLayer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _outline(pdf: pymupdf.Document) -> list[tuple[int, str, int, int]]:
+    """(level, title, first page, last page) of every bookmark that points at a page."""
+    try:
+        toc = pdf.get_toc(simple=True)
+    except Exception:  # a damaged outline is no reason to lose the document
+        return []
+    entries = [(int(level), str(title).strip(), int(page)) for level, title, page, *_ in toc if int(page) >= 1]
+    out = []
+    for k, (level, title, page) in enumerate(entries):
+        end = pdf.page_count
+        for later_level, _, later_page in entries[k + 1 :]:
+            if later_level <= level:
+                end = max(page, later_page - 1)
+                break
+        if title:
+            out.append((level, title, page, end))
+    return out
 
 
 def _words(page: pymupdf.Page) -> list[Word]:

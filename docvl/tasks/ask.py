@@ -1,4 +1,11 @@
-"""`ask`: one question, one answer, and the pages it rests on."""
+"""`ask`: one question, one answer, and the pages it rests on.
+
+When a long document does not fit, the plan keeps the pages that best match the question. If the model
+answers that those pages do not hold the answer ("Pages: none", the marker the prompt asks for) and pages
+were left out, docvl looks again at the next best pages not yet sent, up to ``max_requests`` looks in all;
+every look is recorded in the result's ``rounds``. Map-reduce reads every page already, so it never
+widens, and neither does the text engine (it quotes what matches; it cannot say "not here").
+"""
 
 from __future__ import annotations
 
@@ -6,16 +13,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docvl.engines.base import Engine, Reply
+from docvl.load.document import Document
 from docvl.parse import Citations, cite_pages, split_reasoning
+from docvl.plan import Plan
 from docvl.planning import Planning
 from docvl.prompt import ASK_INSTRUCTIONS, PartialAnswer, ask_prompt, reduce_prompt
-from docvl.results import DocumentResult, ErrorItem
+from docvl.results import DocumentResult, ErrorItem, Round
 from docvl.tasks.common import DocumentOptions, TaskRun
+
+DEFAULT_MAX_REQUESTS = 3
 
 
 @dataclass
 class AskOptions(DocumentOptions):
     question: str = ""
+    max_requests: int = DEFAULT_MAX_REQUESTS  # looks at a long document, the first included
 
 
 def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning: Planning) -> DocumentResult:
@@ -23,46 +35,37 @@ def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning: P
     result = DocumentResult(path=str(path), task="ask", status="failed", question=options.question, engine=engine.name)
     run = TaskRun(result, options, engine, planning)
     with run.guarded():
-        doc, plan = run.load_and_plan(
-            path, f"Question: {options.question}\n\n{ASK_INSTRUCTIONS}", query=options.question
-        )
-        answers: list[PartialAnswer] = []
-        reasoning: list[str] = []
-        truncated = False
-
-        def read(reply: Reply, sent: list[int]) -> Citations:
-            nonlocal truncated
-            answer, inline_reasoning = split_reasoning(reply.text)
-            reasoning.extend(trace for trace in (reply.reasoning, inline_reasoning) if trace)
-            truncated = truncated or reply.finish_reason == "length"
-            cites = cite_pages(answer, sent)
-            if cites.unknown:
+        user = f"Question: {options.question}\n\n{ASK_INSTRUCTIONS}"
+        doc, plan = run.load_and_plan(path, user, query=options.question)
+        looks = _Looks(run, options, result)
+        answer = looks.look(doc, plan, widen=False)
+        sent = {p.number for p in plan.pages}
+        can_widen = engine.reads != "text" and planning.settings.strategy != "map-reduce"
+        while can_widen and answer.none and not answer.pages and plan.dropped:
+            if len(result.rounds) >= options.max_requests:
                 result.warnings.append(
-                    f"the answer cites page(s) {', '.join(map(str, cites.unknown))} that were not sent; ignored"
+                    f"the model found no answer in the {len(sent)} page(s) it was sent; "
+                    f"{len(doc.pages) - len(sent)} page(s) were never sent (raise --max-requests to look further)"
                 )
-            return cites
-
-        for window in run.windows(doc, plan):
-            reply = run.generate(ask_prompt(run.system, options.question, window.pages, window.texts), window)
-            cites = read(reply, window.numbers)
-            answers.append(PartialAnswer(window.numbers[0], window.numbers[-1], cites.text, cites.pages))
-        found = [a for a in answers if a.pages]
-        if len(found) > 1:
-            # map-reduce: one more call combines what the windows found, citing the document's own pages
-            reply = run.generate(reduce_prompt(run.system, options.question, answers), None)
-            cites = read(reply, [p.number for p in plan.pages])
-            result.answer, result.pages = cites.text, cites.pages
-        else:  # one window, or only one that found anything: its answer is the answer
-            chosen = (found or answers)[0]
-            result.answer, result.pages = chosen.text, chosen.pages
-        result.reasoning = "\n\n".join(reasoning) or None
+                break
+            plan = run.replan(doc, user, query=options.question, exclude=sent)
+            if not any(p.score for p in plan.pages):  # nothing else matches the question: stop looking
+                break
+            answer = looks.look(doc, plan, widen=True)
+            sent |= {p.number for p in plan.pages}
+        result.answer, result.pages = answer.text, answer.pages
+        result.reasoning = "\n\n".join(looks.reasoning) or None
         result.extractive = engine.reads == "text"
         result.status = "ok"
         if not (result.answer or "").strip():
             result.status = "partial"
-            hint = " (the reply went to reasoning_content: check the server's --reasoning-parser)" if reasoning else ""
+            hint = (
+                " (the reply went to reasoning_content: check the server's --reasoning-parser)"
+                if looks.reasoning
+                else ""
+            )
             result.errors.append(ErrorItem(code="empty", message=f"the model returned an empty answer{hint}"))
-        if truncated:
+        if looks.truncated:
             result.status = "partial"
             result.errors.append(
                 ErrorItem(
@@ -70,3 +73,45 @@ def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning: P
                 )
             )
     return result
+
+
+class _Looks:
+    """One look at a document: every window of a plan, then a reduce call when several found something."""
+
+    def __init__(self, run: TaskRun, options: AskOptions, result: DocumentResult) -> None:
+        self.run, self.options, self.result = run, options, result
+        self.reasoning: list[str] = []
+        self.truncated = False
+
+    def read(self, reply: Reply, sent: list[int]) -> Citations:
+        answer, inline_reasoning = split_reasoning(reply.text)
+        self.reasoning.extend(trace for trace in (reply.reasoning, inline_reasoning) if trace)
+        self.truncated = self.truncated or reply.finish_reason == "length"
+        cites = cite_pages(answer, sent)
+        if cites.unknown:
+            self.result.warnings.append(
+                f"the answer cites page(s) {', '.join(map(str, cites.unknown))} that were not sent; ignored"
+            )
+        return cites
+
+    def look(self, doc: Document, plan: Plan, *, widen: bool) -> Citations:
+        run, question = self.run, self.options.question
+        answers: list[PartialAnswer] = []
+        cites_of: list[Citations] = []
+        for window in run.windows(doc, plan):
+            reply = run.generate(ask_prompt(run.system, question, window.pages, window.texts), window, widen=widen)
+            cites = self.read(reply, window.numbers)
+            cites_of.append(cites)
+            answers.append(PartialAnswer(window.numbers[0], window.numbers[-1], cites.text, cites.pages))
+        found = [a for a in answers if a.pages]
+        if len(found) > 1:
+            # map-reduce: one more call combines what the windows found, citing the document's own pages
+            reply = run.generate(reduce_prompt(run.system, question, answers), None)
+            chosen = self.read(reply, [p.number for p in plan.pages])
+        else:  # one window, or only one that found anything: its answer is the answer
+            index = answers.index(found[0]) if found else 0
+            chosen = cites_of[index]
+        self.result.rounds.append(
+            Round(round=len(self.result.rounds) + 1, pages=[p.number for p in plan.pages], found=bool(chosen.pages))
+        )
+        return chosen

@@ -4,7 +4,7 @@ engine with the profile's sampling, and keep the books (usage, timings, warnings
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,19 +48,34 @@ class TaskRun:
         self.system = chat.think_system if options.think else chat.no_think_system
         self.sampling = chat.think_sampling if options.think else chat.no_think_sampling
         self._started = time.perf_counter()
+        self._plans: list[Plan] = []  # plans after the first (wider looks): their windows' planned tokens
 
-    def load_and_plan(self, path: Path, user: str, query: str | None = None) -> tuple[Document, Plan]:
-        """``query``: what pages are ranked against when the document does not fit at full resolution."""
+    def load_and_plan(
+        self, path: Path, user: str, query: str | None = None, schema: Mapping[str, Any] | None = None
+    ) -> tuple[Document, Plan]:
+        """``query`` / ``schema``: what pages are ranked against when the document does not fit at full
+        resolution."""
         with self.options.pdf_lock:
             doc = load_document(
                 path, password=self.options.password, selection=self.planning.selection, dpi=self.options.dpi
             )
             self.contents = read_contents(doc)
-            plan = plan_document(doc, self.contents, self.planning, system=self.system, user=user, query=query)
+            plan = plan_document(
+                doc, self.contents, self.planning, system=self.system, user=user, query=query, schema=schema
+            )
         self.result.warnings.extend(w.message for w in doc.warnings)
         self.result.timings.load_s = time.perf_counter() - self._started
         self.result.plan = plan
         return doc, plan
+
+    def replan(self, doc: Document, user: str, *, query: str, exclude: set[int]) -> Plan:
+        """A plan of the pages not yet sent (a wider look); the result keeps the first plan."""
+        with self.options.pdf_lock:
+            plan = plan_document(
+                doc, self.contents, self.planning, system=self.system, user=user, query=query, exclude=exclude
+            )
+        self._plans.append(plan)
+        return plan
 
     def windows(self, doc: Document, plan: Plan) -> Iterator[WindowInput]:
         inputs = window_inputs(
@@ -92,11 +107,12 @@ class TaskRun:
         *,
         extra_text: str = "",
         logprobs: bool = False,
+        widen: bool = False,
     ) -> Reply:
         """One engine call, recorded with the prompt tokens the plan counted for it: the window's tokens
         (plus ``extra_text``, a re-ask's feedback), or for a call with no window (reduce) its words."""
         self.check_time()
-        plan, counter = self.result.plan, self.planning.counter
+        plan, counter = (self._plans[-1] if widen and self._plans else self.result.plan), self.planning.counter
         if window is not None:
             planned = plan.windows[window.index - 1].tokens + (counter.count(extra_text) if extra_text else 0)
         else:
@@ -110,7 +126,7 @@ class TaskRun:
         self.result.model = reply.model or self.result.model
         self.result.requests.append(
             RequestRecord(
-                purpose="reduce" if window is None else ("re-ask" if extra_text else "window"),
+                purpose="reduce" if window is None else ("re-ask" if extra_text else ("widen" if widen else "window")),
                 window=window.index if window is not None else None,
                 planned_prompt_tokens=planned,
                 prompt_tokens=reply.usage.prompt_tokens,

@@ -17,7 +17,6 @@ from docvl.engines.base import Engine
 from docvl.parse import JsonReplyError, parse_json_object, split_reasoning, split_sidecar, validation_errors
 from docvl.planning import Planning
 from docvl.prompt import extract_instructions, extract_prompt
-from docvl.relevance import schema_query
 from docvl.results import DocumentResult, ErrorItem, FieldConflict
 from docvl.schema import nullable, with_page_sidecar
 from docvl.tasks.common import DocumentOptions, TaskRun
@@ -48,15 +47,13 @@ class _Attempt:
     logprobs: bool = False  # the engine sent token log-probabilities with the reply
 
 
-def extract_document(
-    path: Path, options: ExtractOptions, *, engine: Engine, planning: Planning
-) -> DocumentResult:
+def extract_document(path: Path, options: ExtractOptions, *, engine: Engine, planning: Planning) -> DocumentResult:
     """Never raises for a problem with this document: the result says what went wrong."""
     result = DocumentResult(path=str(path), task="extract", status="failed", engine=engine.name)
     run = TaskRun(result, options, engine, planning)
     relaxed = nullable(options.schema)
     with run.guarded():
-        doc, plan = run.load_and_plan(path, extract_instructions(relaxed), query=schema_query(options.schema))
+        doc, plan = run.load_and_plan(path, extract_instructions(relaxed), schema=options.schema)
         scored = options.confidence or options.min_confidence is not None
         per_window = [
             _extract_window(run, window, options.retries, relaxed, scored) for window in run.windows(doc, plan)
@@ -72,7 +69,9 @@ def extract_document(
         remaining = list(dict.fromkeys(e for a in per_window for e in a.errors))  # still invalid after re-asks
         # a model that answers null read the page and says it is not there; the text engine only says it
         # found no label or pattern for it
-        why = "not found by the text engine (null)" if engine.reads == "text" else "the document does not state it (null)"
+        why = (
+            "not found by the text engine (null)" if engine.reads == "text" else "the document does not state it (null)"
+        )
         missing = [
             f"{name}: required, but {why}"
             for name in options.schema.get("required", [])
@@ -119,9 +118,7 @@ def _check_confidence(result: DocumentResult, threshold: float | None, logprobs:
         result.errors.append(ErrorItem(code="low_confidence", message=what + where, fix="check it by hand"))
 
 
-def _extract_window(
-    run: TaskRun, window: WindowInput, retries: int, relaxed: dict[str, Any], scored: bool
-) -> _Attempt:
+def _extract_window(run: TaskRun, window: WindowInput, retries: int, relaxed: dict[str, Any], scored: bool) -> _Attempt:
     feedback: str | None = None
     attempt = _Attempt(None, {}, ["no reply"], False)
     wire_schema = with_page_sidecar(relaxed)
