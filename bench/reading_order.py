@@ -34,10 +34,8 @@ only when it comes out whole ("information", not "infor- mation"). Always exits 
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import pymupdf
@@ -45,41 +43,11 @@ import pymupdf
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from docvl.load import load_document
 from docvl.render.textlayer import read_contents
-from tests.layout_docs import _CJK, KINDS, LayoutDoc, build, normalise, tokens
+from tests.layout_docs import _CJK, KINDS, LayoutDoc, Score, build
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / ".cache" / "reading"
 JOINS_WANTED = 0.95
-
-
-class Score:
-    """Hits and totals of the three figures, summed over pages."""
-
-    def __init__(self) -> None:
-        self.pairs = [0, 0]
-        self.joins = [0, 0]
-        self.words = [0, 0]
-
-    def add(self, truth_lines: tuple[tuple[str, ...], ...], text: str) -> None:
-        lines = [toks for line in truth_lines if (toks := [t for w in line for t in normalise(w)])]
-        seq = [t for line in lines for t in line]
-        out = tokens(text)
-        have = Counter(itertools.pairwise(out))
-        pairs = list(itertools.pairwise(seq))
-        joins = [(a[-1], b[0]) for a, b in itertools.pairwise(lines)]
-        for acc, wanted in ((self.pairs, pairs), (self.joins, joins)):
-            left = have.copy()
-            for p in wanted:
-                if left[p] > 0:
-                    left[p] -= 1
-                    acc[0] += 1
-            acc[1] += len(wanted)
-        self.words[0] += sum((Counter(seq) & Counter(out)).values())
-        self.words[1] += len(seq)
-
-    @staticmethod
-    def share(acc: list[int]) -> float:
-        return acc[0] / acc[1] if acc[1] else 1.0
 
 
 def measure(doc: LayoutDoc) -> tuple[Score, Score, list[str], list[str]]:

@@ -49,9 +49,11 @@ Truth conventions (``tokens`` normalises both sides the same way)
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -1333,3 +1335,33 @@ def build(kind: str, folder: Path, seed: int = 0) -> LayoutDoc:
 
 def build_all(folder: Path, seed: int = 0) -> list[LayoutDoc]:
     return [build(kind, folder, seed) for kind in KINDS]
+
+
+class Score:
+    """Hits and totals of the three figures, summed over pages."""
+
+    def __init__(self) -> None:
+        self.pairs = [0, 0]
+        self.joins = [0, 0]
+        self.words = [0, 0]
+
+    def add(self, truth_lines: tuple[tuple[str, ...], ...], text: str) -> None:
+        lines = [toks for line in truth_lines if (toks := [t for w in line for t in normalise(w)])]
+        seq = [t for line in lines for t in line]
+        out = tokens(text)
+        have = Counter(itertools.pairwise(out))
+        pairs = list(itertools.pairwise(seq))
+        joins = [(a[-1], b[0]) for a, b in itertools.pairwise(lines)]
+        for acc, wanted in ((self.pairs, pairs), (self.joins, joins)):
+            left = have.copy()
+            for p in wanted:
+                if left[p] > 0:
+                    left[p] -= 1
+                    acc[0] += 1
+            acc[1] += len(wanted)
+        self.words[0] += sum((Counter(seq) & Counter(out)).values())
+        self.words[1] += len(seq)
+
+    @staticmethod
+    def share(acc: list[int]) -> float:
+        return acc[0] / acc[1] if acc[1] else 1.0

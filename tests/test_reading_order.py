@@ -7,12 +7,59 @@ a /Rotate 90 page), so PyMuPDF's own order is wrong and docvl's must be right.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pymupdf
+import pytest
 
 from docvl.render.page_kind import visible_content
 from docvl.render.reading_order import lines_text, page_words
+from tests.layout_docs import KINDS, Score, build
 
-WORDS = ["harbour", "ledger", "vessel", "quota", "salmon", "permit", "freight", "tariff", "audit", "clause", "notice", "annex", "schedule", "invoice", "pension", "reserve", "margin", "dividend", "turbine", "ballast", "engine", "rudder", "anchor", "deck", "cargo", "crane", "pilot", "beacon", "survey", "tender", "bond", "equity", "asset", "liability", "revenue", "expense", "budget", "capital", "grant", "subsidy", "levy", "duty"]
+WORDS = [
+    "harbour",
+    "ledger",
+    "vessel",
+    "quota",
+    "salmon",
+    "permit",
+    "freight",
+    "tariff",
+    "audit",
+    "clause",
+    "notice",
+    "annex",
+    "schedule",
+    "invoice",
+    "pension",
+    "reserve",
+    "margin",
+    "dividend",
+    "turbine",
+    "ballast",
+    "engine",
+    "rudder",
+    "anchor",
+    "deck",
+    "cargo",
+    "crane",
+    "pilot",
+    "beacon",
+    "survey",
+    "tender",
+    "bond",
+    "equity",
+    "asset",
+    "liability",
+    "revenue",
+    "expense",
+    "budget",
+    "capital",
+    "grant",
+    "subsidy",
+    "levy",
+    "duty",
+]
 
 
 def _text(page: pymupdf.Page) -> str:
@@ -59,7 +106,9 @@ def test_two_columns_are_read_one_after_the_other(tmp_path):
     assert words[66:126] == right
     assert words[-1] == "7"
     # every line of the text is a line of one column, never both
-    assert not any(("l" in line.split()[0][:1]) and any(w.startswith("r") for w in line.split()) for line in text.splitlines())
+    assert not any(
+        ("l" in line.split()[0][:1]) and any(w.startswith("r") for w in line.split()) for line in text.splitlines()
+    )
 
 
 def test_three_columns_with_a_full_width_heading_and_a_footnote():
@@ -95,7 +144,12 @@ def test_a_borderless_table_is_read_row_by_row():
     doc = pymupdf.open()
     page = doc.new_page(width=612, height=792)
     page.insert_text((72, 80), "Fees for the year were as follows across every harbour in the region.", fontsize=10)
-    rows = [("Berth", "Vessels", "Fee"), ("North", "12", "4,500"), ("South", "9", "3,100"), ("East quay", "15", "6,020")]
+    rows = [
+        ("Berth", "Vessels", "Fee"),
+        ("North", "12", "4,500"),
+        ("South", "9", "3,100"),
+        ("East quay", "15", "6,020"),
+    ]
     for r, row in enumerate(rows):
         for c, cell in enumerate(row):
             page.insert_text((72 + 150 * c, 120 + 16 * r), cell, fontsize=10)
@@ -231,3 +285,87 @@ def test_render_writes_a_rotated_two_column_page_as_it_reads(run_cli, tmp_path):
     assert text.split() == left + right
     plan = run_cli("plan", path)
     assert plan.code == 0 and "text" in plan.out
+
+
+REAL = Path(__file__).parent / "data" / "real"
+
+
+def _real_text(name: str) -> list[str]:
+    from docvl.load import load_document
+    from docvl.render.textlayer import read_contents
+
+    return read_contents(load_document(REAL / name))[1].text.splitlines()
+
+
+def test_real_federal_register_page_is_read_column_by_column():
+    """Three columns sharing baselines, footnotes at the foot of each column, a running head whose page
+    number shares its row, a slug line: each column whole, left to right."""
+    lines = _real_text("federal_register_2020_17221_p2.pdf")
+    order = [
+        "Hatta International Airport in Jakarta,",  # column 1
+        "These effects include stall warning",
+        "1 Preliminary KNKT.18.10.35.04 Aircraft",  # column 1's footnote
+        "altitude disagree alert,5 and may affect",  # column 2
+        "and the Ethiopian Civil Aviation",  # column 3
+        "In addition to these four design",
+    ]
+    positions = [lines.index(line) for line in order]
+    assert positions == sorted(positions)
+    assert lines[0].startswith("Federal Register / Vol. 85") and "accident on October 29, 2018, data from" in lines
+
+
+def test_real_borderless_table_is_read_row_by_row():
+    lines = _real_text("nics_background_checks_2015_11_p1.pdf")
+    assert any(line.startswith("Alabama 18,870 23,022 22,650 859") for line in lines)
+    assert any(line.startswith("State / Territory Permit Handgun Long Gun") for line in lines)
+    assert sum(1 for line in lines if line.split()[:1] and line.split()[0] in ("Alaska", "Arizona", "Wyoming")) == 3
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_generated_layouts_read_in_order(kind, tmp_path):
+    """Every kind of tests/layout_docs.py, built with another seed than bench/reading_order.py's: at least
+    0.95 of line-to-line joins in true order, and never below PyMuPDF's own content-stream order."""
+    from docvl.load import load_document
+    from docvl.render.textlayer import read_contents
+
+    doc = build(kind, tmp_path, seed=7)
+    contents = read_contents(load_document(doc.path))
+    ours, plain = Score(), Score()
+    with pymupdf.open(doc.path) as pdf:
+        for n, truth in enumerate(doc.pages, start=1):
+            ours.add(truth.lines, contents[n].text)
+            plain.add(truth.lines, pdf[n - 1].get_text())
+    assert Score.share(ours.words) == 1.0
+    assert Score.share(ours.joins) >= 0.95
+    assert Score.share(ours.pairs) >= Score.share(plain.pairs) and Score.share(ours.joins) >= Score.share(plain.joins)
+
+
+def test_rounded_callout_boxes_do_not_make_prose_a_picture():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_textbox(pymupdf.Rect(60, 60, 540, 760), " ".join(WORDS * 8), fontsize=11)
+    for y in (200, 420):  # a filled rounded panel and its outline, twice
+        page.draw_rect(pymupdf.Rect(140, y, 480, y + 60), color=None, fill=(0.9, 0.95, 0.85), radius=0.2)
+        page.draw_rect(pymupdf.Rect(140, y, 480, y + 60), color=(0.6, 0.8, 0.2), radius=0.2)
+    assert visible_content(page).reason() is None
+
+
+def test_text_outside_the_trim_box_is_not_read():
+    doc = pymupdf.open()
+    page = doc.new_page(width=650, height=850)
+    page.insert_text((100, 100), "Prose of the page", fontsize=11)
+    page.insert_text((40, 840), "book.indb 73 14/09/2018 10:22", fontsize=6)  # the printer's slug
+    page.set_trimbox(pymupdf.Rect(25, 25, 625, 825))
+    assert _text(page) == "Prose of the page"
+
+
+def test_a_two_letter_arabic_ligature_comes_back_in_logical_order():
+    """Word writes lam-alef's ToUnicode as a zero-width alef at the glyph's right edge, then the lam:
+    docvl puts lam first (PyMuPDF's own text reads "اإلنتاجية")."""
+    from docvl.render.reading_order import _ligature_order
+
+    def ch(c, x0, x1):
+        return ({"c": c, "bbox": (x0, 0, x1, 10)}, 10.0, False)
+
+    line = [ch("ا", 485.7, 488.7), ch("إ", 485.8, 485.8), ch("ل", 479.2, 485.8), ch("ن", 475.5, 479.2)]
+    assert "".join(c["c"] for c, _, _ in _ligature_order(line)) == "الإن"

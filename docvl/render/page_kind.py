@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import pymupdf
 
+from docvl.render.page_box import visible_box
+
 # Raster images may cover at most this share of the visible page (a small logo is fine).
 MAX_IMAGE_AREA = 0.02
 # A page drawing more than this many visible path items that are not rules is a figure or chart.
@@ -23,6 +25,12 @@ WHITE = 0.95
 # horizontal rules of the same length stacked (a booktabs table) -- underlines vary in length.
 GRID_RULES = 2
 STACKED_RULES = 3
+# A path tracing the border of its own box, FRAME_SIDE points or more each way, is a frame (corners
+# rounded up to FRAME_RADIUS points).
+FRAME_SIDE = 20.0
+# More boxes than this make a diagram or a boxed form, which wants eyes.
+MAX_FRAMES = 6
+FRAME_RADIUS = 12.0
 
 
 @dataclass(frozen=True)
@@ -30,7 +38,8 @@ class Visible:
     """What a reader sees on the page besides text."""
 
     picture_share: float  # share of the visible page covered by raster images
-    figure_items: int  # visible path items that are not rules
+    figure_items: int  # visible path items that are not rules or frames
+    frames: int  # boxes drawn around text (panels, callouts)
     horizontal_rules: list[tuple[float, float, float]]  # (y, x0, x1)
     vertical_rules: list[tuple[float, float, float]]  # (x, y0, y1)
 
@@ -38,7 +47,7 @@ class Visible:
         """Why the page must go as an image, or None when its text is all it shows."""
         if self.picture_share > MAX_IMAGE_AREA:
             return "picture"
-        if self.figure_items > MAX_FIGURE_ITEMS:
+        if self.figure_items > MAX_FIGURE_ITEMS or self.frames > MAX_FRAMES:
             return "drawings"
         if _ruled_table(self.horizontal_rules, self.vertical_rules):
             return "ruled table"
@@ -46,11 +55,11 @@ class Visible:
 
 
 def visible_content(page: pymupdf.Page) -> Visible:
-    # Drawings and image boxes come in unrotated coordinates relative to the CropBox: the visible page.
-    visible = pymupdf.Rect(0, 0, page.cropbox.width, page.cropbox.height)
+    visible = visible_box(page)
     area = abs(visible) or 1.0
     covered = sum(abs(pymupdf.Rect(info["bbox"]) & visible) for info in page.get_image_info())
     items = 0
+    frames: set[tuple[int, int, int, int]] = set()
     horizontal: list[tuple[float, float, float]] = []
     vertical: list[tuple[float, float, float]] = []
     for path in page.get_drawings():
@@ -61,6 +70,9 @@ def visible_content(page: pymupdf.Page) -> Visible:
         stroke = _seen(path.get("color"), path.get("stroke_opacity")) and (path.get("width") or 0) >= 0
         if not (fill and "f" in path["type"]) and not (stroke and "s" in path["type"]):
             continue
+        if _frame(path, rect):  # a box around text, rounded or not: not a figure, nor its corners
+            frames.add((round(rect.x0), round(rect.y0), round(rect.x1), round(rect.y1)))  # fill + outline: one
+            continue
         for item in path["items"]:
             rule = _rule(item, stroke, fill, visible)
             if rule is None:
@@ -69,7 +81,37 @@ def visible_content(page: pymupdf.Page) -> Visible:
                 horizontal.append(rule[1:])
             elif rule[0] == "v":
                 vertical.append(rule[1:])
-    return Visible(covered / area, items, horizontal, vertical)
+    return Visible(covered / area, items, len(frames), horizontal, vertical)
+
+
+def _frame(path: dict, rect: pymupdf.Rect) -> bool:
+    """A box around text -- a panel, a callout, rounded or square, filled or outlined: straight and
+    curved pieces whose every point lies on the border of the path's box (within a corner's radius),
+    at least FRAME_SIDE each way. A chart's polyline or a curve has points inside its box."""
+    if rect.width < FRAME_SIDE or rect.height < FRAME_SIDE or len(path["items"]) < 4:
+        return False
+    radius = min(FRAME_RADIUS, 0.25 * min(rect.width, rect.height))
+    sides: set[str] = set()
+    for item in path["items"]:
+        if item[0] not in ("l", "c"):
+            return False
+        for point in item[1:]:
+            x, y = point.x, point.y
+            near_x = min(abs(x - rect.x0), abs(x - rect.x1)) <= radius
+            near_y = min(abs(y - rect.y0), abs(y - rect.y1)) <= radius
+            if not (near_x or near_y):
+                return False
+            sides.update(
+                side
+                for side, near in (
+                    ("left", abs(x - rect.x0) <= radius),
+                    ("right", abs(x - rect.x1) <= radius),
+                    ("top", abs(y - rect.y0) <= radius),
+                    ("bottom", abs(y - rect.y1) <= radius),
+                )
+                if near
+            )
+    return len(sides) == 4
 
 
 def _intersects(rect: pymupdf.Rect, visible: pymupdf.Rect) -> bool:
@@ -121,6 +163,13 @@ def _rule(item: tuple, stroke: bool, fill: bool, visible: pymupdf.Rect) -> tuple
         if r.width <= RULE_THICKNESS:
             return ("v", (r.x0 + r.x1) / 2, r.y0, r.y1)
         return None
+    if kind == "c":
+        points = [pymupdf.Point(p) for p in item[1:5]]
+        box = pymupdf.Rect(points[0], points[0])
+        for point in points[1:]:
+            box |= point
+        if not _intersects(box, visible):
+            return ("-",)  # a registration mark's circle off the trimmed page
     return None  # curves
 
 

@@ -38,15 +38,24 @@ from dataclasses import dataclass
 
 import pymupdf
 
+from docvl.render.page_box import visible_box
+
 # Writing directions in the displayed page (y grows downward). The frame of each maps the displayed
 # coordinates so its text runs +x and its lines stack +y.
 LTR, TTB, UPSIDE_DOWN, BTT, OTHER = "ltr", "ttb", "upside-down", "btt", "other"
 
 BOLD = 16  # span flag bit
 
-# rawdict flags: whitespace kept (word boundaries), ligatures expanded (so "ﬁ" reads "fi"), text outside
-# the MediaBox dropped, and CID codes for glyphs without Unicode (counted as unreadable by the page test).
-FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_CID_FOR_UNKNOWN_UNICODE
+# rawdict flags: whitespace kept (word boundaries), text outside the MediaBox dropped, CID codes for
+# glyphs without Unicode (counted as unreadable by the page test), and ligatures kept whole: MuPDF
+# expands an Arabic ligature into its letters in visual order inside a logical line ("خل" for lam-khah),
+# so they are expanded here instead, once the line is in logical order (_expand).
+FLAGS = (
+    pymupdf.TEXT_PRESERVE_WHITESPACE
+    | pymupdf.TEXT_MEDIABOX_CLIP
+    | pymupdf.TEXT_CID_FOR_UNKNOWN_UNICODE
+    | pymupdf.TEXT_PRESERVE_LIGATURES
+)
 
 # A gap inside a MuPDF line wider than this many font sizes starts a new segment. Justified prose
 # stretches word spaces to about 0.6 em at worst; table cells and column gutters sit further apart.
@@ -60,6 +69,10 @@ SPLIT_GAP_CJK_EM = 0.35
 GUTTER_EM = 0.6
 GUTTER_RUNS = 0.25
 MAX_GUTTER_CANDIDATES = 48
+# Lines crossing a gutter with text beside them that it still allows (a running head and its page number,
+# a slug line); and how far a line may reach past a gutter's edge (points) without crossing it.
+GUTTER_BESIDE = 2
+EDGE = 1.0
 GUTTER_STARTS = 6
 # Columns are a table when this share of each side's segments has a partner on the other side on the
 # same row, unless both sides are prose: lines of at least PROSE_WORDS words (median), most of them
@@ -69,6 +82,8 @@ TABLE_ALIGNED = 0.7
 PROSE_WORDS = 3
 PROSE_FILL = 0.6
 PROSE_FULL_LINES = 0.6
+# CJK glyphs closer than this (font sizes) along a line are one run of text.
+CJK_JOIN_EM = 0.5
 # Pieces of one line that MuPDF cut apart at a change of script sit a word space apart.
 BIDI_JOIN_EM = 0.6
 
@@ -288,7 +303,8 @@ def lines_text(words: list[Word]) -> str:
 def _segments(page: pymupdf.Page) -> list[Segment]:
     m = page.rotation_matrix
     a, b, c, d, e, f = m.a, m.b, m.c, m.d, m.e, m.f
-    width, height = page.rect.width, page.rect.height  # the displayed page: what lies outside is not seen
+    # the displayed page, trimmed: text outside it (crop marks, a printer's slug) is not seen
+    seen = visible_box(page) * m
 
     def shown(box: Box) -> Box | None:
         # rotation by a multiple of 90 degrees: transforming two corners is exact
@@ -297,7 +313,7 @@ def _segments(page: pymupdf.Page) -> list[Segment]:
         x0, x1 = (px0, px1) if px0 <= px1 else (px1, px0)
         y0, y1 = (py0, py1) if py0 <= py1 else (py1, py0)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        if not (0 <= cx <= width and 0 <= cy <= height):
+        if not (seen.x0 <= cx <= seen.x1 and seen.y0 <= cy <= seen.y1):
             return None
         return x0, y0, x1, y1
 
@@ -315,6 +331,7 @@ def _segments(page: pymupdf.Page) -> list[Segment]:
             if not bidi:
                 segments.extend(_split_line(_words_of(chars, direction, shown), direction))
                 continue
+            chars = _ligature_order(chars)
             # A line holding right-to-left text: keep it whole, in two readings. MuPDF's order is the
             # content stream's (logical where the producer wrote logical text, run by run otherwise);
             # the drawn order, left to right by position, never lies. _join_bidi_runs picks one.
@@ -327,7 +344,30 @@ def _segments(page: pymupdf.Page) -> list[Segment]:
                 segments.append(seg)
     for seq, seg in enumerate(segments):
         seg.seq = seq
-    return _join_bidi_runs(_restack_vertical_cjk(segments))
+    return _join_cjk_runs(_join_bidi_runs(_adopt_upright_glyphs(_restack_vertical_cjk(segments))))
+
+
+def _ligature_order(chars: list[tuple[dict, float, bool]]) -> list[tuple[dict, float, bool]]:
+    """One Arabic ligature glyph (lam-alef, lam-khah) mapped to two letters comes out as a zero-width
+    letter at the glyph's right edge, then the glyph's other letter, in visual order (Word and others
+    write the ToUnicode map that way; PyMuPDF's own text shows "اإلنتاجية" for "الإنتاجية"). Put the two
+    back in logical order, the zero-width one sharing its partner's box."""
+    out = list(chars)
+    i = 0
+    while i < len(out) - 1:
+        (a, size_a, bold_a), (b, size_b, bold_b) = out[i], out[i + 1]
+        ax0, _, ax1, _ = a["bbox"]
+        if (
+            ax1 - ax0 < 0.01
+            and abs(b["bbox"][2] - ax0) < 0.5
+            and _bidi_class(a["c"]) == "R"
+            and _bidi_class(b["c"]) == "R"
+        ):
+            out[i], out[i + 1] = (b, size_b, bold_b), ({**a, "bbox": b["bbox"]}, size_a, bold_a)
+            i += 2
+            continue
+        i += 1
+    return out
 
 
 def _centre(ch: dict) -> float:
@@ -354,6 +394,56 @@ def _words_of(
     if run:
         pieces.extend(_pieces(run, size, bold, direction, shown))
     return pieces
+
+
+def _adopt_upright_glyphs(segments: list[Segment]) -> list[Segment]:
+    """In vertical writing, some glyphs are drawn as horizontal text (particles, numerals, kana set
+    upright): on a page written mostly top to bottom, a lone CJK glyph on a horizontal line belongs to
+    the vertical line it sits in."""
+    vertical = sum(s.chars for s in segments if s.direction == TTB)
+    if vertical <= sum(s.chars for s in segments if s.direction == LTR):
+        return segments
+    out = []
+    for seg in segments:
+        if seg.direction == LTR and seg.chars <= 2 and all(_is_cjk(c) for p in seg.pieces for c in p.text):
+            seg = Segment(seg.pieces, seg.size, TTB, seq=seg.seq)
+            seg.frame()
+        out.append(seg)
+    return out
+
+
+def _join_cjk_runs(segments: list[Segment]) -> list[Segment]:
+    """CJK text needs no spaces, and MuPDF gives vertical writing one glyph per line: glyphs that follow
+    each other closely along a line are one run of text, one word."""
+    if not any(CJK_CHARS.search(p.text) for s in segments for p in s.pieces):
+        return segments
+    out: list[Segment] = []
+    groups: dict[str, list[Segment]] = {}
+    for seg in segments:
+        groups.setdefault(seg.direction, []).append(seg)
+    for direction, group in groups.items():
+        for row in _rows(group, rtl=False):
+            merged = [row[0]]
+            for seg in row[1:]:
+                last = merged[-1]
+                a, b = last.pieces[-1], seg.pieces[0]
+                touching = seg.x0 - last.x1 <= CJK_JOIN_EM * max(seg.size, last.size)
+                if touching and _is_cjk(a.text[-1]) and _is_cjk(b.text[0]) and not (last.visual or seg.visual):
+                    box = (
+                        min(a.box[0], b.box[0]),
+                        min(a.box[1], b.box[1]),
+                        max(a.box[2], b.box[2]),
+                        max(a.box[3], b.box[3]),
+                    )
+                    glued = Piece(a.text + b.text, box, max(a.size, b.size), a.bold and b.bold)
+                    joined = Segment([*last.pieces[:-1], glued, *seg.pieces[1:]], max(last.size, seg.size), direction)
+                    joined.seq = last.seq
+                    joined.frame()
+                    merged[-1] = joined
+                else:
+                    merged.append(seg)
+            out.extend(merged)
+    return out
 
 
 def _join_bidi_runs(segments: list[Segment]) -> list[Segment]:
@@ -553,17 +643,18 @@ def _order(segments: list[Segment]) -> list[list[list[Segment]]]:
     gutters = _gutters(segments, em)
     if not gutters:
         return [_rows(segments)]
-    crossing = [s for s in segments if any(s.x1 > a and s.x0 < b for a, b in gutters)]
+    # one cut at a time, at the widest gutter (XY-cut): a narrow gap between bullets and their text does
+    # not get to cut a page that has a real gutter; the parts are cut again in turn
+    gutter = max(gutters, key=lambda g: g[1] - g[0])
+    crossing = [s for s in segments if _crosses(s, gutter)]
     if crossing:
         bands = _bands(segments, crossing)
         if len(bands) == 1:
             return [_rows(segments)]
         return [blk for band in bands for blk in _order(band)]
-    edges = sorted(b for _, b in gutters)
-    columns: list[list[Segment]] = [[] for _ in range(len(edges) + 1)]
-    for s in segments:
-        columns[bisect_right(edges, s.x0)].append(s)
-    columns = [c for c in columns if c]
+    left = [s for s in segments if s.x0 < gutter[1] - EDGE]
+    right = [s for s in segments if s.x0 >= gutter[1] - EDGE]
+    columns = [left, right]
     if _is_table(columns, em):
         return [_rows(segments)]
     if _base_rtl(segments):
@@ -571,13 +662,20 @@ def _order(segments: list[Segment]) -> list[list[list[Segment]]]:
     return [blk for column in columns for blk in _order(column)]
 
 
+def _crosses(s: Segment, gutter: tuple[float, float]) -> bool:
+    # EDGE: justified lines end a hair past the gutter's edge, and the next column starts a hair before
+    return s.x1 > gutter[0] + EDGE and s.x0 < gutter[1] - EDGE
+
+
 def _gutters(segments: list[Segment], em: float) -> list[tuple[float, float]]:
     """The region's vertical gutters: x-ranges (right edge of the content on the left, left edge of the
     content on the right) at least GUTTER_EM wide, with text side by side across them, crossed only by a
-    few runs of lines (a title, full-width headings or paragraphs, a footnote, a page number): at most
-    GUTTER_RUNS per segment on the smaller side. A run is lines crossing it with nothing beside them, so
-    a long full-width introduction counts once, while the lines of a column that merely has a gap inside
-    it (a label and its value) cross it one by one between the other column's lines."""
+    few runs of lines (a title, full-width headings or paragraphs, a footnote, a running head, a page
+    number): at most GUTTER_RUNS per segment on the smaller side. A run is lines crossing it with nothing
+    between them, so a long full-width introduction counts once, while the lines of a column that merely
+    has a gap inside it (a label and its value) cross it one by one between the other column's lines --
+    and so do lines crossing it with text beside them, of which a gutter allows only a few (a running
+    head with its page number)."""
     starts = sorted(s.x0 for s in segments)
     ends = sorted(s.x1 for s in segments)
     candidates: dict[tuple[float, float], int] = {}
@@ -588,32 +686,53 @@ def _gutters(segments: list[Segment], em: float) -> list[tuple[float, float]]:
         for b in sorted(set(starts[k : k + GUTTER_STARTS])):
             if b - a >= GUTTER_EM * em:
                 # segments starting before b and not ending by a cross the gutter
-                candidates[(a, b)] = bisect_left(starts, b) - bisect_right(ends, a)
+                candidates[(a, b)] = bisect_left(starts, b - EDGE) - bisect_right(ends, a + EDGE)
     by_y = sorted(segments, key=lambda s: s.yc)
-    found: list[tuple[float, float]] = []
+    found: list[tuple[int, float, float]] = []
     for a, b in sorted(candidates, key=lambda g: (candidates[g], g[0] - g[1]))[:MAX_GUTTER_CANDIDATES]:
-        left = [s for s in segments if s.x1 <= a]
-        right = [s for s in segments if s.x0 >= b]
+        left = [s for s in segments if s.x1 <= a + EDGE]
+        right = [s for s in segments if s.x0 >= b - EDGE]
         if not left or not right or not _side_by_side(left, right):
             continue
-        crossers = [s for s in segments if s.x1 > a and s.x0 < b]
-        if crossers and _side_by_side(crossers, left + right):
-            continue  # a line crossing it has text beside it: not a gutter there
+        crossers = [s for s in segments if _crosses(s, (a, b))]
+        beside = sum(1 for s in crossers if _side_by_side([s], left + right))
+        if beside > GUTTER_BESIDE:
+            continue  # lines of one column crossing it with the other column's text beside them
         runs = 0
         inside = False
         for s in by_y:
-            crosses = s.x1 > a and s.x0 < b
+            crosses = _crosses(s, (a, b))
             runs += crosses and not inside
             inside = crosses
         if runs <= GUTTER_RUNS * min(len(left), len(right)):
-            found.append((a, b))
-    # overlapping candidates describe one gutter (a page number inside it splits it in two): the widest
-    found.sort(key=lambda g: g[0] - g[1])
+            found.append((runs, a, b))
+    # overlapping candidates describe one gutter: the one crossed by fewest runs (a footnote reaching
+    # into the gutter does not widen it), then the widest
+    found.sort(key=lambda g: (g[0], g[1] - g[2]))
     kept: list[tuple[float, float]] = []
-    for a, b in found:
+    for _, a, b in found:
         if all(b <= ka or a >= kb for ka, kb in kept):
             kept.append((a, b))
-    return sorted(kept)
+    return _merge_split_gutters(sorted(kept), segments)
+
+
+def _merge_split_gutters(gutters: list[tuple[float, float]], segments: list[Segment]) -> list[tuple[float, float]]:
+    """A centred page number or a stray mark inside a gutter splits it in two, around a strip whose text
+    shares no row with the columns either side: one gutter again, the strip's text then crossing it."""
+    merged = list(gutters)
+    changed = True
+    while changed and len(merged) > 1:
+        changed = False
+        for i in range(len(merged) - 1):
+            (a1, b1), (a2, b2) = merged[i], merged[i + 1]
+            strip = [s for s in segments if s.x0 >= b1 - EDGE and s.x1 <= a2 + EDGE]
+            left = [s for s in segments if s.x1 <= a1 + EDGE]
+            right = [s for s in segments if s.x0 >= b2 - EDGE]
+            if strip and not _side_by_side(strip, left) and not _side_by_side(strip, right):
+                merged[i : i + 2] = [(a1, b2)]
+                changed = True
+                break
+    return merged
 
 
 def _side_by_side(left: list[Segment], right: list[Segment]) -> bool:
@@ -636,13 +755,19 @@ def _side_by_side(left: list[Segment], right: list[Segment]) -> bool:
 
 def _bands(segments: list[Segment], crossing: list[Segment]) -> list[list[Segment]]:
     """Cut a region into horizontal bands at the segments crossing its gutter (a title, a full-width
-    heading or paragraph, a footnote): each run of them is a band, and so is the content between two."""
+    heading or paragraph, a footnote): each run of them is a band, and so is the content between two.
+    Text on the same row as a crossing line (a running head's page number) goes in its band."""
     marks = sorted(crossing, key=lambda s: s.yc)
     index = {id(s): i for i, s in enumerate(marks)}
     centres = [s.yc for s in marks]
     bands: dict[tuple[int, int], list[Segment]] = {}
     for s in segments:
-        key = (index[id(s)], 1) if id(s) in index else (bisect_right(centres, s.yc), 0)
+        if id(s) in index:
+            key = (index[id(s)], 1)
+        else:
+            i = bisect_right(centres, s.yc)
+            beside = [j for j in (i - 1, i) if 0 <= j < len(marks) and _same_row(s, marks[j])]
+            key = (beside[0], 1) if beside else (i, 0)
         bands.setdefault(key, []).append(s)
     merged: list[list[Segment]] = []
     last_kind = None
@@ -655,10 +780,15 @@ def _bands(segments: list[Segment], crossing: list[Segment]) -> list[list[Segmen
     return merged
 
 
+def _same_row(a: Segment, b: Segment) -> bool:
+    return min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0)
+
+
 def _is_table(columns: list[list[Segment]], em: float) -> bool:
-    """Side-by-side text that pairs up row by row is a table (or a label/value form), unless every
-    column is prose."""
-    if len(columns) < 2 or any(len(c) < 2 for c in columns):
+    """Side-by-side text that pairs up row by row is a table (or a label/value form, a table of
+    contents): each of the sparser column's entries has a partner on the same row in its neighbour.
+    Never when a column is prose: columns of running text in one font share baselines too."""
+    if len(columns) < 2 or any(_prose(c) for c in columns):
         return False
 
     def aligned(a: list[Segment], b: list[Segment]) -> float:
@@ -672,9 +802,10 @@ def _is_table(columns: list[list[Segment]], em: float) -> bool:
         return hits / len(a)
 
     for a, b in itertools.pairwise(columns):
-        if aligned(a, b) < TABLE_ALIGNED or aligned(b, a) < TABLE_ALIGNED:
+        sparse, dense = (a, b) if len(a) <= len(b) else (b, a)
+        if aligned(sparse, dense) < TABLE_ALIGNED:
             return False
-    return not all(_prose(c) for c in columns)
+    return True
 
 
 def _prose(side: list[Segment]) -> bool:
@@ -711,6 +842,17 @@ def _rows(segments: list[Segment], rtl: bool | None = None) -> list[list[Segment
 # -- segments to words --------------------------------------------------------------------------------
 
 
+PRESENTATION_FORMS = re.compile("[\ufb00-\ufdff\ufe70-\ufeff]")
+
+
+def _expand(text: str) -> str:
+    """Ligatures and presentation forms (ﬁ, Arabic contextual forms and ligatures) as the letters they
+    stand for, in logical order (their compatibility decomposition)."""
+    if not PRESENTATION_FORMS.search(text):
+        return text
+    return "".join(unicodedata.normalize("NFKC", c) if PRESENTATION_FORMS.match(c) else c for c in text)
+
+
 def _base_rtl(segments: list[Segment]) -> bool:
     """Whether a block of text is right-to-left: more right-to-left letters than left-to-right ones."""
     return sum(s.strong_r for s in segments) > sum(s.strong_l for s in segments)
@@ -726,7 +868,7 @@ def _words(rows: list[tuple[int, list[Segment]]]) -> list[Word]:
     for line, (block, row) in enumerate(rows):
         for seg in row:
             for piece in _logical(seg, base.get(block, False)):
-                words.append(Word(piece.text, *piece.box, block, line))
+                words.append(Word(_expand(piece.text), *piece.box, block, line))
     return words
 
 

@@ -61,8 +61,8 @@ class TextLayer:
             return PageContent(number, "", False, "no text layer", sections=sections)
         reason = visible_content(page).reason()
         if reason is None:
-            visible = [c for c in text if not c.isspace()]
-            unreadable = sum(1 for c in visible if c == "\ufffd" or "\ue000" <= c <= "\uf8ff")
+            visible = [c for c in text if c not in " \t\n\r\u00a0"]  # isspace() counts \x1c-\x1f
+            unreadable = sum(1 for c in visible if _unreadable(c))
             if unreadable > MAX_UNREADABLE * len(visible):
                 reason = "unmapped font"
         return PageContent(number, text, reason is None, reason or "text only", tuple(read.headings), sections)
@@ -88,6 +88,12 @@ class TextLayer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _unreadable(c: str) -> bool:
+    # U+FFFD, private use, or a C0 control code: what a font without a Unicode map gives (PyMuPDF puts
+    # the glyph's CID there when it has no Unicode)
+    return c == "\ufffd" or "\ue000" <= c <= "\uf8ff" or (ord(c) < 0x20 and c not in "\t\n\r")
 
 
 def _outline(pdf: pymupdf.Document) -> list[tuple[int, str, int, int]]:
