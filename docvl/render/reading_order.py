@@ -75,11 +75,12 @@ GUTTER_BESIDE = 2
 EDGE = 1.0
 GUTTER_STARTS = 6
 # Columns are a table when this share of each side's segments has a partner on the other side on the
-# same row, unless both sides are prose: lines of at least PROSE_WORDS words (median), most of them
-# (PROSE_FULL_LINES) at least PROSE_FILL of the column's width. Side-by-side prose columns of one font
-# share baselines too, so alignment alone cannot tell them from a table.
+# same row, unless a side is prose: most of its lines (PROSE_FULL_LINES) at least PROSE_FILL of the
+# column's width, and at least PROSE_WORDS words (median) or a width PROSE_MEASURE times the gutter's.
+# Side-by-side prose columns of one font share baselines too, so alignment alone cannot tell them apart.
 TABLE_ALIGNED = 0.7
-PROSE_WORDS = 3
+PROSE_WORDS = 5
+PROSE_MEASURE = 6
 PROSE_FILL = 0.6
 PROSE_FULL_LINES = 0.6
 # CJK glyphs closer than this (font sizes) along a line are one run of text.
@@ -146,8 +147,9 @@ class Segment:
                 ys.append(fy)
         self.x0, self.x1, self.y0, self.y1 = min(xs), max(xs), min(ys), max(ys)
         text = "".join(p.text for p in self.pieces)
-        # CJK runs have no spaces: count two characters as a word, so a line of prose counts as one
-        self.words = len(self.pieces) + len(CJK_CHARS.findall(text)) // 2
+        # words with a letter or digit (dot leaders are not words); CJK runs have no spaces: two
+        # characters count as a word, so a line of prose counts as one
+        self.words = sum(1 for p in self.pieces if any(c.isalnum() for c in p.text)) + len(CJK_CHARS.findall(text)) // 2
         self.chars = len(text)
         if RTL_CHARS.search(text):
             strong = [_bidi_class(c) for c in text]
@@ -655,7 +657,7 @@ def _order(segments: list[Segment]) -> list[list[list[Segment]]]:
     left = [s for s in segments if s.x0 < gutter[1] - EDGE]
     right = [s for s in segments if s.x0 >= gutter[1] - EDGE]
     columns = [left, right]
-    if _is_table(columns, em):
+    if _is_table(columns, em, gutter[1] - gutter[0]):
         return [_rows(segments)]
     if _base_rtl(segments):
         columns.reverse()
@@ -784,11 +786,11 @@ def _same_row(a: Segment, b: Segment) -> bool:
     return min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0)
 
 
-def _is_table(columns: list[list[Segment]], em: float) -> bool:
+def _is_table(columns: list[list[Segment]], em: float, gutter: float) -> bool:
     """Side-by-side text that pairs up row by row is a table (or a label/value form, a table of
     contents): each of the sparser column's entries has a partner on the same row in its neighbour.
     Never when a column is prose: columns of running text in one font share baselines too."""
-    if len(columns) < 2 or any(_prose(c) for c in columns):
+    if len(columns) < 2 or any(_prose(c, gutter) for c in columns):
         return False
 
     def aligned(a: list[Segment], b: list[Segment]) -> float:
@@ -808,15 +810,31 @@ def _is_table(columns: list[list[Segment]], em: float) -> bool:
     return True
 
 
-def _prose(side: list[Segment]) -> bool:
-    """Lines of running text: several words each, most of them filling the column's width (justified
-    or ragged), where a table's cells are a word or two of varying width."""
-    if statistics.median(s.words for s in side) < PROSE_WORDS:
-        return False
+def _prose(side: list[Segment], gutter: float) -> bool:
+    """Lines of running text: most of them filling the column's measure (justified or ragged), and
+    either several words each, a measure many times the gutter beside it, four words that are not
+    numbers, or lines running on into lower-case continuations -- where a table's cells are a word or two
+    (or figures) of varying width, set far apart for their size, each starting afresh."""
     widths = sorted(s.x1 - s.x0 for s in side)
-    width = widths[int(0.9 * (len(widths) - 1))]  # the column's measure (the side may hold several columns)
-    full = sum(1 for w in widths if w >= PROSE_FILL * width)
-    return full >= PROSE_FULL_LINES * len(side)
+    measure = widths[int(0.9 * (len(widths) - 1))]  # the column's width (the side may hold several columns)
+    full = sum(1 for w in widths if w >= PROSE_FILL * measure)
+    if full < PROSE_FULL_LINES * len(side):
+        return False
+    words = statistics.median(s.words for s in side)
+    if words >= PROSE_WORDS or measure >= PROSE_MEASURE * gutter:
+        return True
+    numeric = sum(1 for s in side if _numeric(s)) / len(side)
+    if words >= PROSE_WORDS - 1 and numeric < 0.2:
+        return True
+    lines = sorted(side, key=lambda s: s.yc)
+    runs_on = sum(1 for a, b in itertools.pairwise(lines) if b.pieces[0].text[:1].islower())
+    return words >= PROSE_WORDS - 2 and runs_on >= 0.5 * (len(lines) - 1)
+
+
+def _numeric(seg: Segment) -> bool:
+    text = "".join(p.text for p in seg.pieces)
+    digits = sum(c.isdigit() for c in text)
+    return digits >= 0.5 * sum(c.isalnum() for c in text) > 0
 
 
 def _rows(segments: list[Segment], rtl: bool | None = None) -> list[list[Segment]]:
