@@ -369,3 +369,67 @@ def test_a_two_letter_arabic_ligature_comes_back_in_logical_order():
 
     line = [ch("ا", 485.7, 488.7), ch("إ", 485.8, 485.8), ch("ل", 479.2, 485.8), ch("ن", 475.5, 479.2)]
     assert "".join(c["c"] for c, _, _ in _ligature_order(line)) == "الإن"
+
+
+def test_korean_keeps_the_spaces_between_its_words():
+    """Korean spaces its words like Latin text; a justified line stretches those spaces, which must not
+    read as the glyph gaps of unspaced Han or kana."""
+    font = pymupdf.Font("korea")
+    lines = [
+        ["약관의", "내용은", "사업자가", "일방적으로", "작성하고"],
+        ["고객에게는", "그", "약관내용에", "관한", "교섭이나"],
+        ["변경의", "기회가", "주어지지", "않는다", "이것이"],
+    ]
+    doc = pymupdf.open()
+    page = doc.new_page()
+    writer = pymupdf.TextWriter(page.rect)
+    for row, words in enumerate(lines):  # justified to 300 pt: the spaces differ from line to line
+        gap = (300 - sum(font.text_length(w, fontsize=11) for w in words)) / (len(words) - 1)
+        x = 72.0
+        for word in words:
+            writer.append((x, 100 + 16 * row), word, font=font, fontsize=11)
+            x += font.text_length(word, fontsize=11) + gap
+    writer.write_text(page)
+    assert _text(page).splitlines() == [" ".join(words) for words in lines]
+
+
+def test_chinese_on_a_rotated_page_is_read_whole():
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.set_rotation(90)
+    lines = ["性别男年龄五十岁", "准格尔旗光伏制氢产业示范项目"]
+    for i, line in enumerate(lines):
+        point = pymupdf.Point(72, 80 + 24 * i) * page.derotation_matrix
+        page.insert_text(point, line, fontname="china-s", fontsize=12, rotate=90)
+    assert _text(page).splitlines() == lines
+
+
+def test_real_footnote_mark_stays_where_it_is_drawn():
+    """MuPDF puts the raised "1" on a line of its own; it belongs after "(DMCA)", not at the line's end."""
+    lines = _real_text("dmca_p1.pdf")
+    assert "The Digital Millennium Copyright Act (DMCA) 1 was signed into law by" in lines
+
+
+def test_a_hebrew_question_mark_closes_the_sentence():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_htmlbox(pymupdf.Rect(72, 72, 540, 200), '<p dir="rtl">שלום עולם מה שלום כולם?</p>')
+    assert _text(page).split()[-1].endswith("?") and not _text(page).startswith("?")
+
+
+def test_a_table_with_dot_leaders_is_read_row_by_row():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    rows = [
+        ("Balance, June 30, 2015", "1,240", "13,427"),
+        ("Net income", "-", "2,755"),
+        ("Dividends declared", "-", "(586)"),
+    ]
+    for r, (label, a, b) in enumerate(rows):
+        y = 120 + 16 * r
+        page.insert_text((72, y), label + "." * (60 - 2 * len(label)), fontsize=9)
+        page.insert_text((330, y), a, fontsize=9)
+        page.insert_text((420, y), b, fontsize=9)
+    lines = _text(page).splitlines()
+    assert [line.split(".")[0] for line in lines] == [label for label, _, _ in rows]
+    assert lines[0].endswith("1,240 13,427")

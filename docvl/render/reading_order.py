@@ -128,6 +128,7 @@ class Segment:
     y0: float = 0.0
     x1: float = 0.0
     y1: float = 0.0
+    text_x1: float = 0.0
     rtl: bool = False  # more right-to-left letters than left-to-right ones
     strong_r: int = 0  # right-to-left letters
     strong_l: int = 0  # left-to-right letters (all characters, when the text holds no RTL letter)
@@ -146,6 +147,9 @@ class Segment:
                 xs.append(fx)
                 ys.append(fy)
         self.x0, self.x1, self.y0, self.y1 = min(xs), max(xs), min(ys), max(ys)
+        # where the words end: a run of dot leaders after the last word is not text
+        worded = [_word_end(self.direction, p) for p in self.pieces if any(c.isalnum() for c in p.text)]
+        self.text_x1 = max(worded) if worded else self.x1
         text = "".join(p.text for p in self.pieces)
         # words with a letter or digit (dot leaders are not words); CJK runs have no spaces: two
         # characters count as a word, so a line of prose counts as one
@@ -165,6 +169,19 @@ class Segment:
     @property
     def yc(self) -> float:
         return (self.y0 + self.y1) / 2
+
+
+LEADER = ".…·_"
+
+
+def _word_end(direction: str, piece: Piece) -> float:
+    """Where a word's letters end along its line: dot leaders glued to it ("net(b).......") are not part of
+    it (their share of the box, by characters, is taken off)."""
+    x0, x1 = _frame_extent(direction, piece.box)
+    bare = piece.text.rstrip(LEADER)
+    if len(piece.text) - len(bare) < 3:
+        return x1
+    return x0 + (x1 - x0) * len(bare) / len(piece.text)
 
 
 def _to_frame(direction: str, x: float, y: float) -> tuple[float, float]:
@@ -245,7 +262,8 @@ def read_page(page: pymupdf.Page) -> PageRead:
         for blk in _order(group):
             rows.extend((block, row) for row in blk)
             block += 1
-    return PageRead(_dehyphenate(_words(rows)), _headings(rows))
+    words = _words(rows)
+    return PageRead(_dehyphenate(words), _headings(rows, words))
 
 
 # Headings: a line at least this much larger than the page's body type, or bold in a page whose body
@@ -259,7 +277,7 @@ CAPTION = re.compile(
 )
 
 
-def _headings(rows: list[tuple[int, list[Segment]]]) -> list[str]:
+def _headings(rows: list[tuple[int, list[Segment]]], words: list[Word]) -> list[str]:
     sizes: list[float] = []
     bold = 0
     for _, row in rows:
@@ -271,10 +289,14 @@ def _headings(rows: list[tuple[int, list[Segment]]]) -> list[str]:
         return []
     body = statistics.median(sizes)
     body_bold = bold > len(sizes) / 2
+    # the text of each row as it is read (right-to-left rows in logical order), by output line
+    line_text: dict[int, list[str]] = {}
+    for w in words:
+        line_text.setdefault(w.line, []).append(w.text)
     out: list[str] = []
-    for _, row in rows:
+    for line, (_, row) in enumerate(rows):
         pieces = [p for seg in row for p in seg.pieces]
-        text = " ".join(p.text for p in pieces)
+        text = " ".join(line_text.get(line, []))
         if CAPTION.match(text):
             out.append(text)
             continue
@@ -308,24 +330,31 @@ def _segments(page: pymupdf.Page) -> list[Segment]:
     # the displayed page, trimmed: text outside it (crop marks, a printer's slug) is not seen
     seen = visible_box(page) * m
 
-    def shown(box: Box) -> Box | None:
+    def display(box: Box) -> Box:
         # rotation by a multiple of 90 degrees: transforming two corners is exact
         px0, py0 = box[0] * a + box[1] * c + e, box[0] * b + box[1] * d + f
         px1, py1 = box[2] * a + box[3] * c + e, box[2] * b + box[3] * d + f
-        x0, x1 = (px0, px1) if px0 <= px1 else (px1, px0)
-        y0, y1 = (py0, py1) if py0 <= py1 else (py1, py0)
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        return min(px0, px1), min(py0, py1), max(px0, px1), max(py0, py1)
+
+    def shown(box: Box) -> Box | None:
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
         if not (seen.x0 <= cx <= seen.x1 and seen.y0 <= cy <= seen.y1):
             return None
-        return x0, y0, x1, y1
+        return box
 
+    rotated = page.rotation % 360 != 0
     segments: list[Segment] = []
     for block in page.get_text("rawdict", flags=FLAGS)["blocks"]:
         for line in block.get("lines", ()):
             dx, dy = line["dir"]
             direction = _direction(dx * a + dy * c, dx * b + dy * d)
             chars = [
-                (ch, span["size"] or 1.0, bool(span["flags"] & BOLD) or "bold" in span["font"].lower())
+                (
+                    # every box in the displayed page's coordinates from here on (rotation applied)
+                    {"c": ch["c"], "bbox": display(ch["bbox"])} if rotated else ch,
+                    span["size"] or 1.0,
+                    bool(span["flags"] & BOLD) or "bold" in span["font"].lower(),
+                )
                 for span in line["spans"]
                 for ch in span["chars"]
             ]
@@ -398,6 +427,11 @@ def _words_of(
     return pieces
 
 
+def _unspaced(c: str) -> bool:
+    """Han, kana and CJK punctuation are written without spaces; Korean spaces its words."""
+    return _is_cjk(c) and not 0xAC00 <= ord(c) <= 0xD7AF
+
+
 def _adopt_upright_glyphs(segments: list[Segment]) -> list[Segment]:
     """In vertical writing, some glyphs are drawn as horizontal text (particles, numerals, kana set
     upright): on a page written mostly top to bottom, a lone CJK glyph on a horizontal line belongs to
@@ -430,7 +464,7 @@ def _join_cjk_runs(segments: list[Segment]) -> list[Segment]:
                 last = merged[-1]
                 a, b = last.pieces[-1], seg.pieces[0]
                 touching = seg.x0 - last.x1 <= CJK_JOIN_EM * max(seg.size, last.size)
-                if touching and _is_cjk(a.text[-1]) and _is_cjk(b.text[0]) and not (last.visual or seg.visual):
+                if touching and _unspaced(a.text[-1]) and _unspaced(b.text[0]) and not (last.visual or seg.visual):
                     box = (
                         min(a.box[0], b.box[0]),
                         min(a.box[1], b.box[1]),
@@ -475,10 +509,32 @@ def _join_bidi_runs(segments: list[Segment]) -> list[Segment]:
                 key=lambda p: p.box[0],
             )
             logical = _runs_leftward(stream)
+            if logical:
+                stream = _closing_marks_last(stream)
             seg = Segment(stream if logical else drawn, max(s.size for s in group), LTR, visual=not logical)
             seg.frame()
             out.append(seg)
     return out
+
+
+SENTENCE_END = ".?!:;,؟،"
+
+
+def _closing_marks_last(pieces: list[Piece]) -> list[Piece]:
+    """A right-to-left sentence's closing mark, drawn at its left end, comes first in some producers'
+    content streams ("?שלום ..."): a line never starts with one, so it goes to the end."""
+    if len(pieces) < 2 or _bidi_class_of(pieces[0].text) != "R":
+        return pieces
+    head = pieces[0].text
+    marks = len(head) - len(head.lstrip(SENTENCE_END))
+    if not marks or marks == len(head):
+        return pieces
+    first, last = pieces[0], pieces[-1]
+    return [
+        Piece(head[marks:], first.box, first.size, first.bold),
+        *pieces[1:-1],
+        Piece(last.text + head[:marks], last.box, last.size, last.bold),
+    ]
 
 
 def _runs_leftward(pieces: list[Piece]) -> bool:
@@ -564,8 +620,11 @@ def _split_line(pieces: list[tuple[Piece, float, list[dict]]], direction: str) -
     for piece, size, _ in pieces:
         extent = _frame_extent(direction, piece.box)
         if last is not None:
-            both_cjk = _is_cjk(piece.text[0]) and _is_cjk(current[-1].text[-1])
-            if _gap(last, extent) > (SPLIT_GAP_CJK_EM if both_cjk else SPLIT_GAP_EM) * size:
+            # Han and kana are written without spaces (MuPDF inserts one where glyphs sit apart): a small
+            # gap between them splits (vertical text drawn glyph by glyph, two columns MuPDF joined);
+            # Korean spaces its words like Latin text, and a justified line stretches those spaces
+            glued = _unspaced(piece.text[0]) and _unspaced(current[-1].text[-1])
+            if _gap(last, extent) > (SPLIT_GAP_CJK_EM if glued else SPLIT_GAP_EM) * size:
                 out.append(_segment(current, sizes, direction))
                 current, sizes = [], []
         current.append(piece)
@@ -657,7 +716,9 @@ def _order(segments: list[Segment]) -> list[list[list[Segment]]]:
     left = [s for s in segments if s.x0 < gutter[1] - EDGE]
     right = [s for s in segments if s.x0 >= gutter[1] - EDGE]
     columns = [left, right]
-    if _is_table(columns, em, gutter[1] - gutter[0]):
+    # the white between the columns' words: dot leaders running up to the next column do not narrow it
+    white = min(s.x0 for s in right) - max(s.text_x1 for s in left)
+    if _is_table(columns, em, max(white, gutter[1] - gutter[0])):
         return [_rows(segments)]
     if _base_rtl(segments):
         columns.reverse()
@@ -815,7 +876,7 @@ def _prose(side: list[Segment], gutter: float) -> bool:
     either several words each, a measure many times the gutter beside it, four words that are not
     numbers, or lines running on into lower-case continuations -- where a table's cells are a word or two
     (or figures) of varying width, set far apart for their size, each starting afresh."""
-    widths = sorted(s.x1 - s.x0 for s in side)
+    widths = sorted(s.text_x1 - s.x0 for s in side)  # dot leaders padding a label are not its width
     measure = widths[int(0.9 * (len(widths) - 1))]  # the column's width (the side may hold several columns)
     full = sum(1 for w in widths if w >= PROSE_FILL * measure)
     if full < PROSE_FULL_LINES * len(side):
@@ -854,7 +915,36 @@ def _rows(segments: list[Segment], rtl: bool | None = None) -> list[list[Segment
         rtl = _base_rtl(segments)
     for row in rows:
         row.sort(key=lambda s: -s.x1 if rtl else s.x0)
+        if not rtl and len(row) > 1:
+            row[:] = _splice_marks(row)
     return rows
+
+
+def _splice_marks(row: list[Segment]) -> list[Segment]:
+    """MuPDF puts a superscript (a footnote mark) or a subscript on a line of its own: a small segment
+    lying within another's extent goes into it where it is drawn, not after the whole line."""
+    out: list[Segment] = []
+    for seg in row:
+        host = next(
+            (
+                h
+                for h in out
+                if h.x0 <= seg.x0
+                and seg.x1 <= h.x1 + EDGE
+                and seg.size < 0.9 * h.size
+                and h.direction == seg.direction
+                and not h.visual
+            ),
+            None,
+        )
+        if host is None:
+            out.append(seg)
+            continue
+        pieces = sorted([*host.pieces, *seg.pieces], key=lambda p: _frame_extent(host.direction, p.box)[0])
+        joined = Segment(pieces, host.size, host.direction, seq=host.seq)
+        joined.frame()
+        out[out.index(host)] = joined
+    return out
 
 
 # -- segments to words --------------------------------------------------------------------------------
