@@ -11,8 +11,12 @@ signal's scale cannot drown the others and the plan can say why a page ranked wh
   when its sentences say it otherwise ("signed this report");
 - ``sections``: BM25 over the titles of the outline (PDF bookmark) sections the page lies in: a figure in
   a table far from any sentence naming its department still sits in that department's section;
+- ``grams``: BM25 over character 4-grams inside words, for wordings stemming cannot bridge (German
+  compounds, derivations, OCR slips); a weak signal;
 - ``type``: for a question that asks for a date or an amount, among the pages another signal found, those
-  holding the most dates or amounts.
+  holding the most dates or amounts;
+- ``next to``: the pages beside a strong page (an answer runs on to the next page, a table's header is on
+  the page before), ranked by their strongest neighbour.
 
 Pages without text (scans, images) are "unknown" (None): the planner keeps them at low resolution rather
 than dropping what it cannot judge.
@@ -34,11 +38,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from docvl.textindex import TextIndex, detect_language, tokenize
+from docvl.render.reading_order import CAPTION
+from docvl.textindex import GramIndex, TextIndex, detect_language, tokenize
 
 # Reciprocal rank fusion constant (Cormack et al. 2009): rank 1 counts K/(K+1), rank 10 K/(K+10).
 K = 60
-WEIGHTS = {"text": 1.0, "headings": 0.6, "sections": 0.4, "type": 0.3}
+WEIGHTS = {"text": 1.0, "headings": 0.6, "sections": 0.4, "grams": 0.5, "type": 0.3, "next to": 0.3}
 
 
 @dataclass(frozen=True)
@@ -222,6 +227,7 @@ def _fused(pages: Mapping[int, RankedPage], query: str, kind: str | None) -> Ran
     for name, texts in skims.items():
         if any(t.strip() for t in texts):
             signals[name] = TextIndex(texts, body.languages).scores(query)
+    signals["grams"] = GramIndex([pages[n].text for n in numbers]).scores(query)
     if kind is not None:
         found = [any(sig[i] > 0 for sig in signals.values()) for i in range(len(numbers))]
         pattern = DATES if kind == "date" else AMOUNTS
@@ -232,6 +238,15 @@ def _fused(pages: Mapping[int, RankedPage], query: str, kind: str | None) -> Ran
         for i, rank in _ranks(values).items():
             fused[i] += WEIGHTS[name] * K / (K + rank)
             why[numbers[i]].append(f"{name} #{rank}")
+    # an answer runs on to the next page, or the page before sets up the table that holds it: a page
+    # next to a strong one ranks above the pages nothing points to
+    position = {n: i for i, n in enumerate(numbers)}
+    beside = [
+        max((fused[position[m]] for m in (n - 1, n + 1) if m in position), default=0.0) for n in numbers
+    ]
+    for i, rank in _ranks(beside).items():
+        fused[i] += WEIGHTS["next to"] * K / (K + rank)
+        why[numbers[i]].append(f"next to #{rank}")
     for i, n in enumerate(numbers):
         scores[n] = round(fused[i], 3)
     return Ranking(scores, {n: ", ".join(w) for n, w in why.items() if w}, note="", unmatched="")
@@ -253,7 +268,9 @@ def _signals_said(ranking: Ranking) -> str:
         "text": "text (BM25)",
         "headings": "headings and captions",
         "sections": "outline sections",
+        "grams": "word pieces (character 4-grams)",
         "type": "the dates or amounts the question asks for",
+        "next to": "neighbouring pages",
     }
     return ", ".join(names[s] for s in WEIGHTS if s in used) or "text (BM25)"
 
@@ -272,6 +289,8 @@ CONTENTS_HEADING = re.compile(
     r"|^目次|^目录",
     re.IGNORECASE,
 )
+# a top-level heading: "2. Executive Summary", "Conclusion", not "2.1 ..." (a subsection)
+CHAPTER_LEVEL = re.compile(r"^\s*((chapter|part|kapitel|chapitre|hoofdstuk|capítulo|capitolo)\s+)?(\d+\.?|[IVX]+\.)?\s*[^\d\s.]")
 CHAPTER_HEADING = re.compile(r"^(chapter|part|section|kapitel|chapitre|hoofdstuk|capítulo|capitolo)?\s*\d+\.?\s+\S")
 
 
@@ -296,7 +315,11 @@ def _overview(pages: Mapping[int, RankedPage]) -> Ranking:
         heads = [*page.headings, *page.text.splitlines()[:3]]
         if any(CONTENTS_HEADING.search(h.strip()) for h in heads):
             mark(n, 0.9, "table of contents")
-        if any(SUMMARY_HEADING.search(h) for h in page.headings):
+        # a chapter that sums the document up, not a table caption or a subsection saying "summary"
+        chapters = [h for h in page.headings if CHAPTER_LEVEL.match(h) and not CAPTION.match(h)]
+        if page.sections:
+            chapters.append(page.sections[0])
+        if any(SUMMARY_HEADING.search(h) for h in chapters):
             mark(n, 0.85, "summary, introduction or conclusion")
         top = page.sections[0] if page.sections else None
         if top and top not in seen_sections:

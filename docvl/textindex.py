@@ -655,3 +655,48 @@ class TextIndex:
         scores = self.scores(query)
         ranked = sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: (-scores[i], i))
         return [(i, scores[i]) for i in ranked[:k]]
+
+
+# --- character n-grams ---------------------------------------------------------------------------------
+
+GRAM = 4
+_LETTERS = re.compile(r"[^\W\d_]{5,}")
+
+
+def _grams(text: str) -> list[str]:
+    """Character 4-grams inside each word of five letters or more, case and accents folded."""
+    out: list[str] = []
+    for word in _LETTERS.findall(_fold(text.lower())):
+        out.extend(word[i : i + GRAM] for i in range(len(word) - GRAM + 1))
+    return out
+
+
+class GramIndex:
+    """BM25 over character 4-grams inside words: a wording the stemmer cannot bridge still shares pieces
+    of its words with the page -- compounds ("Inbetriebnahme" holds "betrieb"; "Rotornabe" and
+    "Nabenhöhe" share "nabe"), derivations ("signature"/"signed"), OCR slips. A weak signal, fused with
+    the word index (docvl.relevance), never a ranking on its own."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        vocab: dict[str, int] = {}
+        docs = [[vocab.setdefault(g, len(vocab)) for g in _grams(t)] for t in texts]
+        self._vocab = vocab
+        self._size = len(texts)
+        self._retriever: Any = None
+        if vocab:
+            import bm25s
+
+            self._retriever = bm25s.BM25()
+            self._retriever.index((docs, dict(vocab)), create_empty_token=False, show_progress=False)
+
+    def scores(self, query: str) -> list[float]:
+        """Scores against the 4-grams of the query's content words (its stop words dropped)."""
+        out = [0.0] * self._size
+        if self._retriever is None:
+            return out
+        language = detect_language(query)
+        words = _Analyzer().terms(query, language, query=True) if language else tokenize(query, query=True)
+        ids = sorted({self._vocab[g] for w in words for g in _grams(w) if g in self._vocab})
+        if not ids:
+            return out
+        return [float(v) for v in self._retriever.get_scores_from_ids(ids)]

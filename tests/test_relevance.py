@@ -111,3 +111,73 @@ def test_scanned_pages_are_ranked_by_ocr_when_the_document_does_not_fit(corpus, 
     monkeypatch.setattr("docvl.planning.ocr_available", lambda: False)  # without OCR: unknown, never dropped
     blind = json.loads(run_cli(*args).out)["documents"][0]["plan"]
     assert not blind["dropped"] and {p["number"] for p in blind["pages"]} == {16, 17, 18}
+
+
+# --- fused ranking (docvl.relevance.rank_question / rank_schema) ------------------------------------------
+
+from docvl.relevance import RankedPage, is_overview, rank_question, rank_schema  # noqa: E402
+
+FILLER = "The committee met twice and reviewed the minutes of the previous meeting without changes."
+
+
+def _pages(texts, headings=None, sections=None):
+    return {
+        n: RankedPage(t, (headings or {}).get(n, ()), (sections or {}).get(n, ())) for n, t in enumerate(texts, start=1)
+    }
+
+
+def _order(ranking):
+    return sorted((n for n, s in ranking.scores.items() if s), key=lambda n: -ranking.scores[n])
+
+
+def test_word_pieces_bridge_a_german_compound():
+    pages = _pages([FILLER, "Die Inbetriebnahme des Windparks ist für 2027 vorgesehen.", FILLER, "Der Bau dauert."])
+    ranking = rank_question(pages, "Wann wird der Park in Betrieb genommen?")
+    assert _order(ranking)[0] == 2 and "grams" in ranking.why[2]
+
+
+def test_auditor_matches_audited_where_the_stems_differ():
+    texts = [FILLER] * 6
+    texts[3] = (
+        "Independent Auditor's Report\nCaldwell Pryce LLP, Certified Public Accountants, signed this report on "
+        "28 March 2025."
+    )
+    pages = _pages(texts, headings={4: ("Independent Auditor's Report",)})
+    assert _order(rank_question(pages, "Which firm audited the statements?"))[0] == 4
+
+
+def test_the_page_beside_the_best_one_outranks_unrelated_pages():
+    texts = [FILLER] * 9
+    texts[4] = "Table 4: department budgets, continued on the next page."
+    texts[5] = "Parks 4,120,000; Libraries 2,310,000; Streets 9,870,000."  # no word of the question
+    ranking = rank_question(_pages(texts), "What are the department budgets?")
+    assert ranking.scores[6] > ranking.scores[2] and "next to" in ranking.why[6]
+
+
+def test_overview_questions_keep_opening_contents_summary_and_conclusion():
+    texts = [f"Page {n} of the report. " + FILLER for n in range(1, 41)]
+    texts[1] = "Contents\n1 Introduction 3\n2 Budget 9\n9 Conclusion 38"
+    headings = {n: (f"Table {n}.1 department budget summary",) for n in range(5, 35)}  # captions saying summary
+    headings[3] = ("1. Introduction",)
+    headings[38] = ("9. Conclusion and Outlook",)
+    for question in ("What is this document about?", "Summarise the report.", "Worum geht es?", "?"):
+        assert is_overview(question)
+        ranking = rank_question(_pages(texts, headings), question)
+        best = set(_order(ranking)[:5])
+        assert {1, 2, 3, 38} <= best, (question, _order(ranking)[:8])
+        assert ranking.overview and "overview" in ranking.note
+
+
+def test_schema_ranks_each_field_on_its_own():
+    texts = [FILLER] * 12
+    texts[2] = "Invoice number INV-2024-0113 issued by Northwind Traders."
+    texts[9] = "Total amount due: EUR 1,234.50, payable by 30 April 2024."
+    schema = {
+        "properties": {
+            "invoice_number": {"type": "string", "title": "Invoice number"},
+            "total": {"type": "number", "description": "Total amount due"},
+        }
+    }
+    ranking = rank_schema(_pages(texts), schema)
+    assert ranking.scores[3] == ranking.scores[10] == 1.0  # each field's best page comes first
+    assert ranking.why[3].startswith("field invoice_number") and ranking.why[10].startswith("field total")
