@@ -247,10 +247,19 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="no OCR of scanned pages (saves about a minute)")
     parser.add_argument("--no-ocr", action="store_true", help="rank scanned pages as unknown, as without the ocr extra")
     parser.add_argument("--misses", action="store_true", help="list the questions whose answer pages are not kept")
+    parser.add_argument(
+        "--embedding-model", type=Path, help="rank by meaning too (docvl[dense]): a sentence-transformers folder"
+    )
     args = parser.parse_args()
-    planning = Planning(PROFILE, PageSelection.all(), PlanSettings(page_mode=args.page_mode), COUNTER)
+    dense = None
+    if args.embedding_model:
+        from docvl.dense import DenseRanker
+
+        dense = DenseRanker(args.embedding_model)
+    planning = Planning(PROFILE, PageSelection.all(), PlanSettings(page_mode=args.page_mode), COUNTER, dense)
     ocr = _ocr_once(not (args.quick or args.no_ocr))
-    print(f"--page-mode {args.page_mode}, context {planning.settings.context:,}, token estimate, {ocr}")
+    meaning = f", meaning: {dense.name}" if dense else ""
+    print(f"--page-mode {args.page_mode}, context {planning.settings.context:,}, token estimate, {ocr}{meaning}")
     docs = Documents(planning)
     results = shared_sets(docs) + new_sets(docs)
     report(results, docs, args.misses)

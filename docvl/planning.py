@@ -8,6 +8,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from docvl.dense import DenseRanker
 from docvl.load.document import Document
 from docvl.pages import PageSelection, page_list
 from docvl.plan import Plan, PlanSettings, plan_pages
@@ -30,6 +31,7 @@ class Planning:
     selection: PageSelection
     settings: PlanSettings
     counter: TokenCounter
+    dense: DenseRanker | None = None  # --embedding-model: a meaning signal beside the words (docvl.dense)
 
 
 def plan_document(
@@ -87,7 +89,8 @@ def plan_document(
         )
         for n in numbers
     }
-    ranking = rank_schema(pages, schema) if schema is not None else rank_question(pages, query or "")
+    dense = planning.dense
+    ranking = rank_schema(pages, schema, dense) if schema is not None else rank_question(pages, query or "", dense)
     ranked = plan(ranking)
     ranked.notes[:0] = [*notes, *([ranking.note] if ranking.note else [])]
     return _with_languages(ranked, texts)

@@ -15,6 +15,8 @@ signal's scale cannot drown the others and the plan can say why a page ranked wh
   compounds, derivations, OCR slips); a weak signal;
 - ``type``: for a question that asks for a date or an amount, among the pages another signal found, those
   holding the most dates or amounts;
+- ``meaning``: with ``--embedding-model`` (docvl.dense, an optional extra), a sentence-embedding model's
+  similarity of the question to the page's best passage, for wordings no word of which is on the page;
 - ``next to``: the pages beside a strong page (an answer runs on to the next page, a table's header is on
   the page before), ranked by their strongest neighbour.
 
@@ -38,12 +40,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from docvl.dense import DenseRanker
 from docvl.render.reading_order import CAPTION
 from docvl.textindex import GramIndex, TextIndex, detect_language, tokenize
 
 # Reciprocal rank fusion constant (Cormack et al. 2009): rank 1 counts K/(K+1), rank 10 K/(K+10).
 K = 60
-WEIGHTS = {"text": 1.0, "headings": 0.6, "sections": 0.4, "grams": 0.5, "type": 0.3, "next to": 0.3}
+WEIGHTS = {"text": 1.0, "meaning": 1.0, "headings": 0.6, "sections": 0.4, "grams": 0.5, "type": 0.3, "next to": 0.3}
 
 
 @dataclass(frozen=True)
@@ -120,11 +123,11 @@ def answer_type(question: str) -> str | None:
     return None
 
 
-def rank_question(pages: Mapping[int, RankedPage], question: str) -> Ranking:
-    """Every page's relevance to ``question`` (module docstring)."""
+def rank_question(pages: Mapping[int, RankedPage], question: str, dense: DenseRanker | None = None) -> Ranking:
+    """Every page's relevance to ``question`` (module docstring); ``dense`` adds the meaning signal."""
     if is_overview(question):
         return _overview(pages)
-    ranking = _fused(pages, question, answer_type(question))
+    ranking = _fused(pages, question, answer_type(question), dense)
     ranking.note = "pages ranked by " + _signals_said(ranking) + f"; fused by reciprocal rank (k={K})"
     return ranking
 
@@ -182,7 +185,9 @@ def schema_query(schema: Mapping[str, Any]) -> str:
     return " ".join(words for words, _ in field_queries(schema).values())
 
 
-def rank_schema(pages: Mapping[int, RankedPage], schema: Mapping[str, Any]) -> Ranking:
+def rank_schema(
+    pages: Mapping[int, RankedPage], schema: Mapping[str, Any], dense: DenseRanker | None = None
+) -> Ranking:
     """Every page's relevance to an extraction: ranked once per field, a page scores by its best field
     relative to that field's best page, so every field's best pages come first."""
     fields = field_queries(schema)
@@ -190,7 +195,7 @@ def rank_schema(pages: Mapping[int, RankedPage], schema: Mapping[str, Any]) -> R
     why: dict[int, str] = {}
     best_of: dict[int, float] = {}
     for name, (words, kind) in fields.items():
-        ranking = _fused(pages, words, kind)
+        ranking = _fused(pages, words, kind, dense)
         top = max((s for s in ranking.scores.values() if s), default=0.0)
         if not top:
             continue
@@ -212,7 +217,7 @@ def rank_schema(pages: Mapping[int, RankedPage], schema: Mapping[str, Any]) -> R
 # -- fusion ---------------------------------------------------------------------------------------------
 
 
-def _fused(pages: Mapping[int, RankedPage], query: str, kind: str | None) -> Ranking:
+def _fused(pages: Mapping[int, RankedPage], query: str, kind: str | None, dense: DenseRanker | None = None) -> Ranking:
     numbers = [n for n, p in pages.items() if p.text.strip()]
     scores: dict[int, float | None] = {n: None for n in pages}
     if not numbers or not query.strip():
@@ -228,6 +233,8 @@ def _fused(pages: Mapping[int, RankedPage], query: str, kind: str | None) -> Ran
         if any(t.strip() for t in texts):
             signals[name] = TextIndex(texts, body.languages).scores(query)
     signals["grams"] = GramIndex([pages[n].text for n in numbers]).scores(query)
+    if dense is not None:
+        signals["meaning"] = dense.scores([pages[n].text for n in numbers], query)
     if kind is not None:
         found = [any(sig[i] > 0 for sig in signals.values()) for i in range(len(numbers))]
         pattern = DATES if kind == "date" else AMOUNTS
@@ -241,9 +248,7 @@ def _fused(pages: Mapping[int, RankedPage], query: str, kind: str | None) -> Ran
     # an answer runs on to the next page, or the page before sets up the table that holds it: a page
     # next to a strong one ranks above the pages nothing points to
     position = {n: i for i, n in enumerate(numbers)}
-    beside = [
-        max((fused[position[m]] for m in (n - 1, n + 1) if m in position), default=0.0) for n in numbers
-    ]
+    beside = [max((fused[position[m]] for m in (n - 1, n + 1) if m in position), default=0.0) for n in numbers]
     for i, rank in _ranks(beside).items():
         fused[i] += WEIGHTS["next to"] * K / (K + rank)
         why[numbers[i]].append(f"next to #{rank}")
@@ -268,6 +273,7 @@ def _signals_said(ranking: Ranking) -> str:
         "text": "text (BM25)",
         "headings": "headings and captions",
         "sections": "outline sections",
+        "meaning": "meaning (the --embedding-model)",
         "grams": "word pieces (character 4-grams)",
         "type": "the dates or amounts the question asks for",
         "next to": "neighbouring pages",
@@ -290,7 +296,9 @@ CONTENTS_HEADING = re.compile(
     re.IGNORECASE,
 )
 # a top-level heading: "2. Executive Summary", "Conclusion", not "2.1 ..." (a subsection)
-CHAPTER_LEVEL = re.compile(r"^\s*((chapter|part|kapitel|chapitre|hoofdstuk|capítulo|capitolo)\s+)?(\d+\.?|[IVX]+\.)?\s*[^\d\s.]")
+CHAPTER_LEVEL = re.compile(
+    r"^\s*((chapter|part|kapitel|chapitre|hoofdstuk|capítulo|capitolo)\s+)?(\d+\.?|[IVX]+\.)?\s*[^\d\s.]"
+)
 CHAPTER_HEADING = re.compile(r"^(chapter|part|section|kapitel|chapitre|hoofdstuk|capítulo|capitolo)?\s*\d+\.?\s+\S")
 
 

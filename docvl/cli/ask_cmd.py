@@ -98,6 +98,7 @@ def ask_command(
     page_mode: opt.PageMode = opt.DEFAULTS["page_mode"],
     strategy: opt.Strategy = opt.DEFAULTS["strategy"],
     max_images: opt.MaxImages = None,
+    embedding_model: opt.EmbeddingModel = None,
     max_requests: opt.MaxRequests = DEFAULT_MAX_REQUESTS,
     profile: opt.Profile = opt.DEFAULTS["profile"],
     report: opt.Report = None,
@@ -136,6 +137,7 @@ def ask_command(
         page_mode=page_mode,
         strategy=strategy,
         max_images=max_images,
+        embedding_model=embedding_model,
     )
     sources = find_inputs(inputs, err)
     engine_options = EngineOptions(
@@ -175,6 +177,7 @@ def ask_command(
             question=question,
             max_requests=max_requests,
             think=think,
+            embedding_model=str(embedding_model) if embedding_model else None,
             pages=pages,
             dpi=dpi,
             renderer=renderer,

@@ -105,6 +105,7 @@ def extract_command(
     page_mode: opt.PageMode = opt.DEFAULTS["page_mode"],
     strategy: opt.Strategy = opt.DEFAULTS["strategy"],
     max_images: opt.MaxImages = None,
+    embedding_model: opt.EmbeddingModel = None,
     profile: opt.Profile = opt.DEFAULTS["profile"],
     report: opt.Report = None,
     fail_fast: opt.FailFast = False,
@@ -136,6 +137,7 @@ def extract_command(
         page_mode=page_mode,
         strategy=strategy,
         max_images=max_images,
+        embedding_model=embedding_model,
     )
     sources = find_inputs(files, err)
     engine_options = EngineOptions(
@@ -178,6 +180,7 @@ def extract_command(
         confidence=confidence or min_confidence is not None,
         min_confidence=min_confidence,
         think=think,
+        embedding_model=str(embedding_model) if embedding_model else None,
         pages=pages,
         dpi=dpi,
         renderer=renderer,

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from docvl.dense import DenseRanker
 from docvl.errors import UsageError
 from docvl.load import DEFAULT_DPI
 from docvl.pages import PageSelection
@@ -133,6 +134,18 @@ Strategy = Annotated[
         rich_help_panel=PLANNING,
     ),
 ]
+EmbeddingModel = Annotated[
+    Path | None,
+    typer.Option(
+        "--embedding-model",
+        help="A sentence-transformers model in a local folder (pip install 'docvl[dense]'): long documents are "
+        "also ranked by meaning, for questions worded nothing like their answer page. Never downloads; about "
+        "0.2 s a page on 2 CPU cores. E.g. paraphrase-multilingual-MiniLM-L12-v2 (50+ languages).",
+        envvar="DOCVL_EMBEDDING_MODEL",
+        rich_help_panel=PLANNING,
+        show_default=False,
+    ),
+]
 MaxRequests = Annotated[
     int,
     typer.Option(
@@ -173,6 +186,7 @@ def planning(
     page_mode: str = "auto",
     strategy: str = "auto",
     max_images: int | None = None,
+    embedding_model: Path | None = None,
 ) -> Planning:
     model = get_profile(profile)
     for flag, value, allowed in (("--page-mode", page_mode, PAGE_MODES), ("--strategy", strategy, STRATEGIES)):
@@ -195,6 +209,7 @@ def planning(
         selection=PageSelection.parse(pages),
         settings=settings,
         counter=make_counter(tokenizer, model.chat.template_overhead_tokens),
+        dense=DenseRanker(embedding_model) if embedding_model is not None else None,
     )
 
 
@@ -353,9 +368,7 @@ MaxFailures = Annotated[
 ]
 Quiet = Annotated[
     bool,
-    typer.Option(
-        "--quiet", help="No progress bar (there is none without a terminal either).", rich_help_panel=BATCH
-    ),
+    typer.Option("--quiet", help="No progress bar (there is none without a terminal either).", rich_help_panel=BATCH),
 ]
 DocumentTimeout = Annotated[
     float | None,

@@ -66,6 +66,7 @@ def plan_command(
     page_mode: opt.PageMode = opt.DEFAULTS["page_mode"],
     strategy: opt.Strategy = opt.DEFAULTS["strategy"],
     max_images: opt.MaxImages = None,
+    embedding_model: opt.EmbeddingModel = None,
     profile: opt.Profile = opt.DEFAULTS["profile"],
 ) -> None:
     out, err = stdout(), stderr()
@@ -81,6 +82,7 @@ def plan_command(
         page_mode=page_mode,
         strategy=strategy,
         max_images=max_images,
+        embedding_model=embedding_model,
     )
     system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
     sources = find_inputs(files, err)

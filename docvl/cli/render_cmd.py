@@ -58,6 +58,7 @@ def render_command(
     no_thumbnail: opt.NoThumbnail = False,
     page_mode: opt.PageMode = opt.DEFAULTS["page_mode"],
     max_images: opt.MaxImages = None,
+    embedding_model: opt.EmbeddingModel = None,
     question: Annotated[
         str,
         typer.Option(
@@ -79,6 +80,7 @@ def render_command(
         no_thumbnail=no_thumbnail,
         page_mode=page_mode,
         max_images=max_images,
+        embedding_model=embedding_model,
     )
     model = cfg.profile
     try:
@@ -163,5 +165,3 @@ def _publish(staging: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         staging.rename(target)
-
-

@@ -91,7 +91,9 @@ class Summary:
         for status in ("ok", "partial", "failed", "done before"):
             if status in self.rows:
                 docs, pages, prompt, completion, seconds = self.rows[status]
-                table.add_row(status, f"{docs:,.0f}", f"{pages:,.0f}", f"{prompt:,.0f}", f"{completion:,.0f}", f"{seconds:,.1f}")
+                table.add_row(
+                    status, f"{docs:,.0f}", f"{pages:,.0f}", f"{prompt:,.0f}", f"{completion:,.0f}", f"{seconds:,.1f}"
+                )
         return table
 
 
@@ -141,7 +143,9 @@ def run_and_report(
     if len(files) > 1:
         err.print(summary.table())
     if summary.reused:
-        err.print(f"{summary.reused} document(s) finished by an earlier run were taken from its journal (--force redoes them)")
+        err.print(
+            f"{summary.reused} document(s) finished by an earlier run were taken from its journal (--force redoes them)"
+        )
     if flags.report is not None:
         payload = {"documents": entries, "not_run": [str(p) for p in files[summary.documents :]]}
         write_atomic(flags.report, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
@@ -150,7 +154,9 @@ def run_and_report(
 
 def _report_entry(outcome: Outcome) -> dict:
     r = outcome.result
-    entry = r.model_dump(mode="json", include={"path", "status", "errors", "warnings", "plan", "usage", "requests", "timings"})
+    entry = r.model_dump(
+        mode="json", include={"path", "status", "errors", "warnings", "plan", "usage", "requests", "timings"}
+    )
     entry["reused"] = outcome.reused
     return entry
 
@@ -218,7 +224,9 @@ def log_result(err: Console, result: DocumentResult, *, reused: bool = False, an
             err.print(f"[bold red]error[/]: {escape(f'{result.path}: {e.message}{fix}')}")
         return
     pages = len(result.plan.pages) if result.plan else 0
-    facts = f"{pages} page{'s' if pages != 1 else ''}, {result.usage.total_tokens:,} tokens, {result.timings.total_s:.1f} s"
+    facts = (
+        f"{pages} page{'s' if pages != 1 else ''}, {result.usage.total_tokens:,} tokens, {result.timings.total_s:.1f} s"
+    )
     if reused:
         facts = "finished by an earlier run"
     if result.status == "partial":
