@@ -41,6 +41,12 @@ class DenseRanker:
         except ImportError as exc:
             raise UsageError("--embedding-model needs sentence-transformers", fix="pip install 'docvl[dense]'") from exc
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a folder, never the hub
+        try:  # transformers' "Loading weights" bar is noise on docvl's stderr
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        except ImportError:
+            pass
         self.name = folder.name
         self._model: Any = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         self._cache: dict[str, tuple[Any, list[int]]] = {}
