@@ -7,8 +7,9 @@ page on 2 CPU cores, and it never downloads: the folder must hold the model (HF_
 it loads). Measured by bench/plan_recall.py (paraphrased questions): see the README.
 
 Each page is cut into passages of PASSAGE_WORDS words; a page scores by its best passage's cosine
-similarity to the question. Passages of one document are embedded once per run (a batch asks many
-questions of the same documents) and kept in this object, never in module state.
+similarity to the question. Each page's passages are embedded once per run (a batch asks many questions
+of the same documents; a wider look ranks the pages left again) and kept in this object, never in module
+state. Callers hold docvl's PDF lock while planning, so one ranker serves the threads one at a time.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from typing import Any
 from docvl.errors import UsageError
 
 PASSAGE_WORDS = 80
-# Documents whose passages stay embedded (a batch walks many documents; each is asked once or a few times).
-CACHED_DOCUMENTS = 8
+# Pages whose passages stay embedded (a batch walks many documents; each is asked once or a few times):
+# about 8 KB a page for a 384-dimension model.
+CACHED_PAGES = 5000
 
 
 class DenseRanker:
@@ -49,29 +51,31 @@ class DenseRanker:
             pass
         self.name = folder.name
         self._model: Any = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
-        self._cache: dict[str, tuple[Any, list[int]]] = {}
+        self._cache: dict[str, Any] = {}  # page text's sha256 -> its passages' vectors
 
     def scores(self, texts: Sequence[str], query: str) -> list[float]:
-        """Each text's best passage's cosine similarity to ``query`` (0.0 for an empty text)."""
+        """Each text's best passage's cosine similarity to ``query`` (0.0 for an empty text). Passages are
+        embedded once per page text: another question, or a wider look at the pages left, reuses them."""
         import numpy as np
 
-        key = hashlib.sha256("\x00".join(texts).encode()).hexdigest()
-        if key not in self._cache:
+        keys = [hashlib.sha256(text.encode()).hexdigest() for text in texts]
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}
+        if missing:
             passages: list[str] = []
-            owner: list[int] = []
-            for i, text in enumerate(texts):
+            owner: list[str] = []
+            for key, text in missing.items():
                 words = text.split()
                 for start in range(0, len(words), PASSAGE_WORDS):
                     passages.append(" ".join(words[start : start + PASSAGE_WORDS]))
-                    owner.append(i)
-            vectors = self._model.encode(passages, batch_size=64, normalize_embeddings=True) if passages else None
-            if len(self._cache) >= CACHED_DOCUMENTS:
+                    owner.append(key)
+            vectors = self._model.encode(passages, batch_size=64, normalize_embeddings=True) if passages else []
+            for key in missing:
+                self._cache[key] = np.array([v for v, o in zip(vectors, owner, strict=True) if o == key])
+            while len(self._cache) > CACHED_PAGES:
                 self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = (vectors, owner)
-        vectors, owner = self._cache[key]
-        best = np.zeros(len(texts))
-        if vectors is None:
-            return list(best)
-        similarity = vectors @ self._model.encode([query], normalize_embeddings=True)[0]
-        np.maximum.at(best, np.array(owner), np.clip(similarity, 0.0, None))
-        return [float(v) for v in best]
+        q = self._model.encode([query], normalize_embeddings=True)[0]
+        out: list[float] = []
+        for key in keys:
+            vectors = self._cache.get(key)
+            out.append(float(max(0.0, (vectors @ q).max())) if vectors is not None and len(vectors) else 0.0)
+        return out

@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 _THINK = re.compile(r"<think>(.*?)</think>", re.DOTALL)
 _PAGES_LINE = re.compile(r"^\s*\**\s*(?:source\s+)?pages?\s*\**\s*:\s*(.*)$", re.IGNORECASE | re.MULTILINE)
 _PAGE_MENTION = re.compile(r"\bpages?\s+(\d+(?:\s*(?:,|and|&|-|–)\s*\d+)*)", re.IGNORECASE)
-_NONE = re.compile(r"\W*(none|n/?a|-|—|nothing|keine|aucune|ninguna|geen)\b", re.IGNORECASE)
+_NONE = re.compile(r"\W*((none|n/?a|nothing|keine|aucune|ninguna|geen)\b|[-—–]\W*$)", re.IGNORECASE)
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
 
 

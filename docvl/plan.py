@@ -73,12 +73,18 @@ class PagePlan(BaseModel):
     label_tokens: int = Field(description="tokens of the page's text label")
     tokens: int
     window: int = Field(description="1-based number of the request (window) this page goes in")
-    score: float | None = Field(None, description="relevance to the question (BM25); None: no text to judge")
+    score: float | None = Field(
+        None,
+        description="relevance to the question or schema (signals fused by reciprocal rank, docvl.relevance); "
+        "None: no text to judge",
+    )
     language: str | None = Field(
         None, description="language of the page's text (ISO 639-1), as ranking reads it; None: no text"
     )
     evidence: str | None = Field(
-        None, description="why the page ranked where it did: each signal's rank (text, headings, sections, type)"
+        None,
+        description="why the page ranked where it did: each signal's rank (text, meaning, headings, sections, "
+        "grams, type, next to), or why an overview question kept it",
     )
 
     def grid(self, tile_size: int) -> Grid:

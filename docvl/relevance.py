@@ -75,8 +75,8 @@ OVERVIEW = re.compile(
     r"|summar|overview|outline|gist|main (points|topics|findings|ideas)|key (points|findings|takeaways|messages)"
     r"|purpose of (this|the) (document|report|paper)|tl;?dr"
     r"|worum geht|zusammenfass|überblick|ueberblick|kernaussage|zweck (des|dieses)"
-    r"|de quoi (parle|traite)|résum|resum|aperçu|synthèse|objet (du|de ce)"
-    r"|waarover gaat|samenvatt|overzicht|de qué trata|resumen|riassun|di cosa (parla|tratta)|sintesi"
+    r"|de quoi (parle|traite)|résumé|résume|résumer|résumez|aperçu|synthèse|objet (du|de ce)"
+    r"|waarover gaat|samenvatt|overzicht|de qué trata|resumen|resumir|riassun|di cosa (parla|tratta)|sintesi"
     r"|o que (é|trata)|sobre o que)",
     re.IGNORECASE,
 )
@@ -84,7 +84,7 @@ OVERVIEW_CJK = re.compile(r"概要|要約|まとめ|总结|摘要|概述|主要�
 
 DATE_QUESTION = re.compile(
     r"\b(when|what date|which date|date|dated|day|deadline|wann|datum|frist|quand|quelle date|date limite"
-    r"|fecha|cuándo|wanneer|op welke datum|quando|data)\b|いつ|何日|日付|何时|哪天|日期",
+    r"|fecha|cuándo|wanneer|op welke datum|quando|em que data|in che data)\b|いつ|何日|日付|何时|哪天|日期",
     re.IGNORECASE,
 )
 AMOUNT_QUESTION = re.compile(
@@ -128,7 +128,8 @@ def rank_question(pages: Mapping[int, RankedPage], question: str, dense: DenseRa
     if is_overview(question):
         return _overview(pages)
     ranking = _fused(pages, question, answer_type(question), dense)
-    ranking.note = "pages ranked by " + _signals_said(ranking) + f"; fused by reciprocal rank (k={K})"
+    if ranking.why:  # when nothing matched, the planner's own note says so
+        ranking.note = "pages ranked by " + _signals_said(ranking) + f"; fused by reciprocal rank (k={K})"
     return ranking
 
 

@@ -62,16 +62,19 @@ def tiny_model(tmp_path_factory):
     return folder
 
 
-def test_the_ranker_embeds_each_document_once_and_scores_every_page(tiny_model):
+def test_the_ranker_embeds_each_page_once_and_scores_every_page(tiny_model):
     from docvl.dense import DenseRanker
 
     ranker = DenseRanker(tiny_model)
+    encoded: list[int] = []
+    encode = ranker._model.encode
+    ranker._model.encode = lambda items, **kw: (encoded.append(len(items)), encode(items, **kw))[1]
     texts = ["the harbour tariff applies to every vessel " * 30, "", "staff training canteen menus"]
     first = ranker.scores(texts, "which tariff applies to the vessel")
     assert len(first) == 3 and first[1] == 0.0 and all(0.0 <= s <= 1.0 + 1e-6 for s in first)
-    ranker._model.encode = None  # passages are cached: a second question embeds only itself ...
-    with pytest.raises(TypeError):
-        ranker.scores(texts, "another question")  # ... which needs the model, so this call shows it was used
+    assert encoded == [4, 1]  # 3 passages of the long page + 1 of the short one, then the question
+    again = ranker.scores([texts[2], texts[0]], "which tariff applies to the vessel")  # a wider look's pages
+    assert encoded == [4, 1, 1] and again == [first[2], first[0]]  # only the question was embedded again
 
 
 def test_plan_fuses_the_meaning_signal_and_says_so(tiny_model, tmp_path, run_cli):

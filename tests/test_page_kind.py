@@ -237,3 +237,16 @@ def test_a_picture_page_is_not_asked_for_its_drawings(monkeypatch):
     monkeypatch.setattr(pymupdf.Page, "get_cdrawings", refuse)
     monkeypatch.setattr(pymupdf.Page, "get_drawings", refuse)
     assert visible_content(page).reason() == "picture"
+
+
+def test_a_curve_with_a_control_point_far_off_the_page_is_quick(tmp_path):
+    """The clustering grid walks the cells a path's box covers: the box is clipped to the page first."""
+    import time
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 72), "A page of prose.", fontsize=11)
+    page.draw_bezier((100, 100), (-1e6, -1e6), (1e6, 1e6), (500, 500))
+    start = time.perf_counter()
+    visible_content(page)
+    assert time.perf_counter() - start < 5  # was minutes and gigabytes; a bound, not a benchmark

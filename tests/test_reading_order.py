@@ -433,3 +433,20 @@ def test_a_table_with_dot_leaders_is_read_row_by_row():
     lines = _text(page).splitlines()
     assert [line.split(".")[0] for line in lines] == [label for label, _, _ in rows]
     assert lines[0].endswith("1,240 13,427")
+
+
+def test_type_a_point_high_is_read_not_a_crash(tmp_path):
+    """Two marks of 1-pt type 0.9 pt apart: a "gutter" narrower than the edge tolerance used to leave one
+    side empty and raise."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    font = doc.get_new_xref()
+    doc.update_object(font, "<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>")
+    doc.xref_set_key(page.xref, "Resources", f"<</Font<</F1 {font} 0 R>>>>")
+    contents = doc.get_new_xref()
+    doc.update_object(contents, "<<>>")
+    doc.update_stream(contents, b"BT /F1 1 Tf 10.928 700 Td (.) Tj ET BT /F1 1 Tf 10 700 Td (.) Tj ET")
+    doc.xref_set_key(page.xref, "Contents", f"{contents} 0 R")
+    doc.save(tmp_path / "tiny.pdf")
+    with pymupdf.open(tmp_path / "tiny.pdf") as again:
+        assert _text(again[0]).replace(" ", "") == ".."

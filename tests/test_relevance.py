@@ -181,3 +181,14 @@ def test_schema_ranks_each_field_on_its_own():
     ranking = rank_schema(_pages(texts), schema)
     assert ranking.scores[3] == ranking.scores[10] == 1.0  # each field's best page comes first
     assert ranking.why[3].startswith("field invoice_number") and ranking.why[10].startswith("field total")
+
+
+def test_resume_and_data_are_not_overview_or_date_words():
+    from docvl.relevance import answer_type
+
+    assert not is_overview("When did production resume after the strike?")
+    assert is_overview("Résumez le rapport.") and is_overview("Summarise the report.")
+    assert (
+        answer_type("What data was collected?") is None and answer_type("Who is the data protection officer?") is None
+    )
+    assert answer_type("On what date was it signed?") == "date"

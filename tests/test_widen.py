@@ -47,7 +47,9 @@ def _answers_only_with_the_answer_page(body):
 
 def test_not_in_these_pages_looks_at_the_next_best_pages(stub, run_cli, harbour_pdf):
     stub.default = _answers_only_with_the_answer_page
-    result = run_cli("ask", harbour_pdf, "Which harbour tariff applies to the vessel?", "--server", stub.url, "--json", *SMALL)
+    result = run_cli(
+        "ask", harbour_pdf, "Which harbour tariff applies to the vessel?", "--server", stub.url, "--json", *SMALL
+    )
     assert result.code == 0, result.err
     out = json.loads(result.out)
     assert out["answer"] == "The code is HT-7731." and out["pages"] == [ANSWER_PAGE]
@@ -114,6 +116,70 @@ def test_a_guess_without_the_marker_is_not_second_guessed(stub, run_cli, harbour
     """Only the structured marker widens: an answer that cites nothing but does not say 'none' stands."""
     stub.default = lambda body: Scripted(body=completion("Probably HT-1."))
     out = json.loads(
-        run_cli("ask", harbour_pdf, "Which harbour tariff applies to the vessel?", "--server", stub.url, "--json", *SMALL).out
+        run_cli(
+            "ask", harbour_pdf, "Which harbour tariff applies to the vessel?", "--server", stub.url, "--json", *SMALL
+        ).out
     )
     assert len(stub.requests) == 1 and out["answer"] == "Probably HT-1."
+
+
+@pytest.fixture
+def short_pdf(tmp_path):
+    """11 pages: 1-8 match the question best, page 10 holds the answer; what is left after the first
+    look fits one request whole."""
+    doc = pymupdf.open()
+    for n in range(1, 12):
+        page = doc.new_page(width=595, height=842)
+        if n == 10:
+            text = "In the port board minutes the harbour tariff code for bulk carriers is HT-7731."
+        elif n <= 8:
+            text = f"Section {n}. The harbour tariff applies to every vessel. Harbour tariff reviews, tariff tables."
+        else:
+            text = f"Page {n} describes staff training, canteen menus and the car park rota for the year."
+        page.insert_textbox(pymupdf.Rect(50, 50, 545, 800), text, fontsize=11)
+    path = tmp_path / "short.pdf"
+    doc.save(path)
+    return path
+
+
+def test_the_pages_left_are_looked_at_when_they_fit_whole(stub, run_cli, short_pdf):
+    stub.default = lambda body: Scripted(
+        body=completion("The code is HT-7731.\nPages: 10" if 10 in _sent_pages(body) else "Not here.\nPages: none")
+    )
+    out = json.loads(
+        run_cli(
+            "ask", short_pdf, "Which harbour tariff applies to the vessel?", "--server", stub.url, "--json", *SMALL
+        ).out
+    )
+    assert out["pages"] == [10] and len(out["rounds"]) == 2 and out["rounds"][1]["found"]
+
+
+def test_a_wider_look_that_fails_keeps_the_first_look(stub, run_cli, harbour_pdf):
+    replies = iter(
+        [Scripted(body=completion("These pages do not give it.\nPages: none"))]
+        + [Scripted(body=completion("x\nPages: none"), delay=5)] * 3
+    )
+    stub.default = lambda body: next(replies)
+    result = run_cli(
+        "ask",
+        harbour_pdf,
+        "Which harbour tariff applies to the vessel?",
+        "--server",
+        stub.url,
+        "--json",
+        "--document-timeout",
+        "3",
+        "--http-retries",
+        "0",
+        *SMALL,
+    )
+    out = json.loads(result.out)
+    assert out["status"] == "partial" and out["answer"] == "These pages do not give it."
+    assert any("the wider look at page(s)" in w for w in out["warnings"]) and out["errors"][0]["code"] == "widen"
+
+
+@pytest.mark.parametrize(("marker", "none"), [("none", True), ("-", True), ("—", True), ("N/A", True), ("3", False)])
+def test_the_none_marker(marker, none):
+    from docvl.parse import cite_pages
+
+    assert cite_pages(f"No answer here.\nPages: {marker}", [1, 2, 3]).none is none

@@ -227,6 +227,10 @@ def _path_items(items: list[tuple], stroke: bool, fill: bool, dashed: bool, visi
         rects += kind in ("re", "qu")
         bx0, by0 = min(bx0, x0), min(by0, y0)
         bx1, by1 = max(bx1, x1), max(by1, y1)
+    # clipped to the page: a curve's control point far off the page must not widen its box (the
+    # clustering grid walks every cell the box covers)
+    bx0, by0 = max(bx0, visible[0]), max(by0, visible[1])
+    bx1, by1 = max(bx0, min(bx1, visible[2])), max(by0, min(by1, visible[3]))
     piece = _Piece(n, bx0, by0, bx1, by1, horizontal, vertical, plain=n == 1 and rects == 1)
     if outline and n and n == len(items) and all(item[0] == "l" for item in items):
         _shape(piece, items)

@@ -715,6 +715,8 @@ def _order(segments: list[Segment]) -> list[list[list[Segment]]]:
         return [blk for band in bands for blk in _order(band)]
     left = [s for s in segments if s.x0 < gutter[1] - EDGE]
     right = [s for s in segments if s.x0 >= gutter[1] - EDGE]
+    if not left or not right:  # a gutter narrower than EDGE (type of a point or two): nothing to cut
+        return [_rows(segments)]
     columns = [left, right]
     # the white between the columns' words: dot leaders running up to the next column do not narrow it
     white = min(s.x0 for s in right) - max(s.text_x1 for s in left)

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docvl.engines.base import Engine, Reply
+from docvl.errors import EngineUnavailable
 from docvl.load.document import Document
+from docvl.pages import page_list
 from docvl.parse import Citations, cite_pages, split_reasoning
 from docvl.plan import Plan
 from docvl.planning import Planning
@@ -49,9 +51,19 @@ def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning: P
                 )
                 break
             plan = run.replan(doc, user, query=options.question, exclude=sent)
-            if not any(p.score for p in plan.pages):  # nothing else matches the question: stop looking
+            # the pages left fit whole (unranked), or some of them match: look; else nothing is left to try
+            if not plan.fits_whole and not any(p.score for p in plan.pages):
                 break
-            answer = looks.look(doc, plan, widen=True)
+            try:
+                answer = looks.look(doc, plan, widen=True)
+            except EngineUnavailable:
+                raise
+            except Exception as exc:  # a failed or timed-out wider look keeps what the first look found
+                result.warnings.append(
+                    f"the wider look at page(s) {page_list([p.number for p in plan.pages])} failed: {exc}"
+                )
+                looks.failed = True
+                break
             sent |= {p.number for p in plan.pages}
         result.answer, result.pages = answer.text, answer.pages
         result.reasoning = "\n\n".join(looks.reasoning) or None
@@ -65,6 +77,15 @@ def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning: P
                 else ""
             )
             result.errors.append(ErrorItem(code="empty", message=f"the model returned an empty answer{hint}"))
+        if looks.failed:
+            result.status = "partial"
+            result.errors.append(
+                ErrorItem(
+                    code="widen",
+                    message="the model found nothing in the first pages and the wider look failed",
+                    fix="raise --document-timeout, or look at the warning",
+                )
+            )
         if looks.truncated:
             result.status = "partial"
             result.errors.append(
@@ -82,6 +103,7 @@ class _Looks:
         self.run, self.options, self.result = run, options, result
         self.reasoning: list[str] = []
         self.truncated = False
+        self.failed = False  # a wider look raised
 
     def read(self, reply: Reply, sent: list[int]) -> Citations:
         answer, inline_reasoning = split_reasoning(reply.text)
