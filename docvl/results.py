@@ -102,3 +102,9 @@ class DocumentResult(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     requests: list[RequestRecord] = Field(default_factory=list, description="every engine call, planned vs reported")
     timings: Timings = Field(default_factory=Timings)
+
+    @property
+    def pages_sent(self) -> int:
+        """Pages the engine was sent: every look's (ask's wider looks send more than the first plan)."""
+        looked = {n for r in self.rounds for n in r.pages}
+        return len(looked) if looked else (len(self.plan.pages) if self.plan else 0)

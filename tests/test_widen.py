@@ -15,23 +15,26 @@ ANSWER_PAGE = 47
 SMALL = ("--page-mode", "image", "--context", "16384")  # about 8 pages at 6 tiles: the document does not fit
 
 
-@pytest.fixture
-def harbour_pdf(tmp_path):
-    """60 pages: 1-12 talk about the harbour tariff at length (they rank first); page 47, which holds the
-    answer, mentions it once; the rest are about other things."""
+def _tariff_pdf(path, pages: int, answer: int, strong: int):
+    """Pages 1-``strong`` talk about the harbour tariff at length (they rank first); page ``answer``, which
+    holds the answer, mentions it once; the rest are about other things."""
     doc = pymupdf.open()
-    for n in range(1, 61):
+    for n in range(1, pages + 1):
         page = doc.new_page(width=595, height=842)
-        if n <= 12:
-            text = f"Section {n}. The harbour tariff applies to every vessel. Harbour tariff reviews, tariff tables."
-        elif n == ANSWER_PAGE:
+        if n == answer:
             text = "In the port board minutes the harbour tariff code for bulk carriers is HT-7731."
+        elif n <= strong:
+            text = f"Section {n}. The harbour tariff applies to every vessel. Harbour tariff reviews, tariff tables."
         else:
             text = f"Page {n} describes staff training, canteen menus and the car park rota for the year."
         page.insert_textbox(pymupdf.Rect(50, 50, 545, 800), text, fontsize=11)
-    path = tmp_path / "harbour.pdf"
     doc.save(path)
     return path
+
+
+@pytest.fixture
+def harbour_pdf(tmp_path):
+    return _tariff_pdf(tmp_path / "harbour.pdf", 60, ANSWER_PAGE, strong=12)
 
 
 def _sent_pages(request) -> list[int]:
@@ -125,21 +128,8 @@ def test_a_guess_without_the_marker_is_not_second_guessed(stub, run_cli, harbour
 
 @pytest.fixture
 def short_pdf(tmp_path):
-    """11 pages: 1-8 match the question best, page 10 holds the answer; what is left after the first
-    look fits one request whole."""
-    doc = pymupdf.open()
-    for n in range(1, 12):
-        page = doc.new_page(width=595, height=842)
-        if n == 10:
-            text = "In the port board minutes the harbour tariff code for bulk carriers is HT-7731."
-        elif n <= 8:
-            text = f"Section {n}. The harbour tariff applies to every vessel. Harbour tariff reviews, tariff tables."
-        else:
-            text = f"Page {n} describes staff training, canteen menus and the car park rota for the year."
-        page.insert_textbox(pymupdf.Rect(50, 50, 545, 800), text, fontsize=11)
-    path = tmp_path / "short.pdf"
-    doc.save(path)
-    return path
+    """11 pages: what is left after the first look fits one request whole."""
+    return _tariff_pdf(tmp_path / "short.pdf", 11, 10, strong=8)
 
 
 def test_the_pages_left_are_looked_at_when_they_fit_whole(stub, run_cli, short_pdf):

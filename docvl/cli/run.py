@@ -71,7 +71,7 @@ class Summary:
         r = outcome.result
         # documents taken from the journal get a row of their own: their time and tokens were spent before
         row = self.rows.setdefault("done before" if outcome.reused else r.status, [0, 0, 0, 0, 0.0])
-        pages = len(r.plan.pages) if r.plan else 0
+        pages = r.pages_sent
         for i, value in enumerate((1, pages, r.usage.prompt_tokens, r.usage.completion_tokens, r.timings.total_s)):
             row[i] += value
         self.reused += outcome.reused
@@ -223,7 +223,7 @@ def log_result(err: Console, result: DocumentResult, *, reused: bool = False, an
             fix = f" — {e.fix}" if e.fix else ""
             err.print(f"[bold red]error[/]: {escape(f'{result.path}: {e.message}{fix}')}")
         return
-    pages = len(result.plan.pages) if result.plan else 0
+    pages = result.pages_sent
     facts = (
         f"{pages} page{'s' if pages != 1 else ''}, {result.usage.total_tokens:,} tokens, {result.timings.total_s:.1f} s"
     )
