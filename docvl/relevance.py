@@ -181,11 +181,6 @@ def _split_name(name: str) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", re.sub(r"[_\-]+", " ", name)).lower()
 
 
-def schema_query(schema: Mapping[str, Any]) -> str:
-    """The words an extraction looks for: field names (split at _), titles and descriptions."""
-    return " ".join(words for words, _ in field_queries(schema).values())
-
-
 def rank_schema(
     pages: Mapping[int, RankedPage], schema: Mapping[str, Any], dense: DenseRanker | None = None
 ) -> Ranking:

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from docvl.load.document import PageInfo
 from docvl.plan import PlanSettings, plan_pages
 from docvl.profiles import get_profile
-from docvl.relevance import rank_pages, schema_query
+from docvl.relevance import field_queries, rank_pages
 from docvl.tokens import EstimateCounter
 
 PROFILE = get_profile()
@@ -23,9 +23,20 @@ def test_rank_pages():
     assert scores[2] > scores[4] > 0 and scores[1] == 0
 
 
-def test_schema_query_uses_names_and_descriptions():
-    q = schema_query({"properties": {"invoice_number": {"description": "Number as printed"}, "date_due": {}}})
-    assert "invoice number" in q and "Number as printed" in q and "date due" in q
+def test_field_queries_use_names_titles_descriptions_and_value_kinds():
+    fields = field_queries(
+        {
+            "properties": {
+                "invoice_number": {"description": "Number as printed"},
+                "date_due": {},
+                "totalAmount": {"type": "number"},
+                "lines": {"type": "array", "items": {"properties": {"unit_price": {}}}},
+            }
+        }
+    )
+    assert fields["invoice_number"] == ("invoice number Number as printed", None)
+    assert fields["date_due"] == ("date due", "date") and fields["totalAmount"] == ("total amount", "amount")
+    assert "unit price" in fields["lines"][0]
 
 
 def _plan(scores, n=60, context=49_152):

@@ -45,10 +45,10 @@ class TextLayer:
     def words(self, number: int) -> list[Word]:
         if self._pdf is None:
             return []
-        return _words(self._pdf.load_page(number - 1))
+        return page_words(self._pdf.load_page(number - 1))
 
     def text(self, number: int) -> str:
-        return _lines(self.words(number))
+        return lines_text(self.words(number))
 
     def content(self, number: int) -> PageContent:
         if self._pdf is None:
@@ -113,14 +113,6 @@ def _outline(pdf: pymupdf.Document) -> list[tuple[int, str, int, int]]:
         if title:
             out.append((level, title, page, end))
     return out
-
-
-def _words(page: pymupdf.Page) -> list[Word]:
-    return page_words(page)
-
-
-def _lines(words: list[Word]) -> str:
-    return lines_text(words)
 
 
 def read_contents(document: Document) -> dict[int, PageContent]:
