@@ -42,6 +42,13 @@ def _sent_pages(request) -> list[int]:
     return [int(t.split()[1].rstrip(":")) for t in labels if t.startswith("Page ")]
 
 
+def _ask(run_cli, stub, pdf, *extra: str, question: str = "Which harbour tariff applies to the vessel?") -> dict:
+    """`docvl ask PDF QUESTION --server STUB --json` on the small context; the parsed result."""
+    result = run_cli("ask", pdf, question, "--server", stub.url, "--json", *extra, *SMALL)
+    assert result.out, result.err
+    return json.loads(result.out)
+
+
 def _answers_only_with_the_answer_page(body):
     if ANSWER_PAGE in _sent_pages(body):
         return Scripted(body=completion(f"The code is HT-7731.\nPages: {ANSWER_PAGE}"))
@@ -50,12 +57,8 @@ def _answers_only_with_the_answer_page(body):
 
 def test_not_in_these_pages_looks_at_the_next_best_pages(stub, run_cli, harbour_pdf):
     stub.default = _answers_only_with_the_answer_page
-    result = run_cli(
-        "ask", harbour_pdf, "Which harbour tariff applies to the vessel?", "--server", stub.url, "--json", *SMALL
-    )
-    assert result.code == 0, result.err
-    out = json.loads(result.out)
-    assert out["answer"] == "The code is HT-7731." and out["pages"] == [ANSWER_PAGE]
+    out = _ask(run_cli, stub, harbour_pdf)
+    assert out["status"] == "ok" and out["answer"] == "The code is HT-7731." and out["pages"] == [ANSWER_PAGE]
     first, *later = out["rounds"]
     assert ANSWER_PAGE not in first["pages"] and not first["found"]
     assert later and later[-1]["found"] and ANSWER_PAGE in later[-1]["pages"]
@@ -70,27 +73,14 @@ def test_not_in_these_pages_looks_at_the_next_best_pages(stub, run_cli, harbour_
 
 def test_max_requests_1_never_looks_further_and_says_so(stub, run_cli, harbour_pdf):
     stub.default = _answers_only_with_the_answer_page
-    result = run_cli(
-        "ask",
-        harbour_pdf,
-        "Which harbour tariff applies to the vessel?",
-        "--server",
-        stub.url,
-        "--json",
-        "--max-requests",
-        "1",
-        *SMALL,
-    )
-    out = json.loads(result.out)
+    out = _ask(run_cli, stub, harbour_pdf, "--max-requests", "1")
     assert len(stub.requests) == 1 and len(out["rounds"]) == 1 and out["pages"] == []
     assert any("raise --max-requests" in w for w in out["warnings"])
 
 
 def test_an_answer_found_at_once_is_one_look(stub, run_cli, harbour_pdf):
     stub.default = lambda body: Scripted(body=completion("Tariffs apply to every vessel.\nPages: 1"))
-    out = json.loads(
-        run_cli("ask", harbour_pdf, "Who pays the harbour tariff?", "--server", stub.url, "--json", *SMALL).out
-    )
+    out = _ask(run_cli, stub, harbour_pdf, question="Who pays the harbour tariff?")
     assert len(stub.requests) == 1 and out["rounds"] == [
         {"round": 1, "pages": out["rounds"][0]["pages"], "found": True}
     ]
@@ -98,18 +88,7 @@ def test_an_answer_found_at_once_is_one_look(stub, run_cli, harbour_pdf):
 
 def test_map_reduce_reads_every_page_and_never_widens(stub, run_cli, harbour_pdf):
     stub.default = _answers_only_with_the_answer_page
-    result = run_cli(
-        "ask",
-        harbour_pdf,
-        "Which harbour tariff applies to the vessel?",
-        "--server",
-        stub.url,
-        "--json",
-        "--strategy",
-        "map-reduce",
-        *SMALL,
-    )
-    out = json.loads(result.out)
+    out = _ask(run_cli, stub, harbour_pdf, "--strategy", "map-reduce")
     assert out["pages"] == [ANSWER_PAGE]
     assert "widen" not in [r["purpose"] for r in out["requests"]] and len(out["rounds"]) == 1
     assert len(stub.requests) == len(out["plan"]["windows"])
@@ -118,11 +97,7 @@ def test_map_reduce_reads_every_page_and_never_widens(stub, run_cli, harbour_pdf
 def test_a_guess_without_the_marker_is_not_second_guessed(stub, run_cli, harbour_pdf):
     """Only the structured marker widens: an answer that cites nothing but does not say 'none' stands."""
     stub.default = lambda body: Scripted(body=completion("Probably HT-1."))
-    out = json.loads(
-        run_cli(
-            "ask", harbour_pdf, "Which harbour tariff applies to the vessel?", "--server", stub.url, "--json", *SMALL
-        ).out
-    )
+    out = _ask(run_cli, stub, harbour_pdf)
     assert len(stub.requests) == 1 and out["answer"] == "Probably HT-1."
 
 
@@ -136,11 +111,7 @@ def test_the_pages_left_are_looked_at_when_they_fit_whole(stub, run_cli, short_p
     stub.default = lambda body: Scripted(
         body=completion("The code is HT-7731.\nPages: 10" if 10 in _sent_pages(body) else "Not here.\nPages: none")
     )
-    out = json.loads(
-        run_cli(
-            "ask", short_pdf, "Which harbour tariff applies to the vessel?", "--server", stub.url, "--json", *SMALL
-        ).out
-    )
+    out = _ask(run_cli, stub, short_pdf)
     assert out["pages"] == [10] and len(out["rounds"]) == 2 and out["rounds"][1]["found"]
 
 
@@ -150,20 +121,7 @@ def test_a_wider_look_that_fails_keeps_the_first_look(stub, run_cli, harbour_pdf
         + [Scripted(body=completion("x\nPages: none"), delay=5)] * 3
     )
     stub.default = lambda body: next(replies)
-    result = run_cli(
-        "ask",
-        harbour_pdf,
-        "Which harbour tariff applies to the vessel?",
-        "--server",
-        stub.url,
-        "--json",
-        "--document-timeout",
-        "3",
-        "--http-retries",
-        "0",
-        *SMALL,
-    )
-    out = json.loads(result.out)
+    out = _ask(run_cli, stub, harbour_pdf, "--document-timeout", "3", "--http-retries", "0")
     assert out["status"] == "partial" and out["answer"] == "These pages do not give it."
     assert any("the wider look at page(s)" in w for w in out["warnings"]) and out["errors"][0]["code"] == "widen"
 
