@@ -20,6 +20,9 @@ signal's scale cannot drown the others and the plan can say why a page ranked wh
 - ``next to``: the pages beside a strong page (an answer runs on to the next page, a table's header is on
   the page before), ranked by their strongest neighbour.
 
+Every signal gets the question with its acronyms read as the document spells them out (docvl.acronyms:
+"CFO" also searches "Chief Financial Officer"), and the plan's note says which were.
+
 Pages without text (scans, images) are "unknown" (None): the planner keeps them at low resolution rather
 than dropping what it cannot judge.
 
@@ -40,6 +43,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from docvl.acronyms import expand
 from docvl.dense import DenseRanker
 from docvl.render.reading_order import CAPTION
 from docvl.textindex import GramIndex, TextIndex, detect_language, tokenize
@@ -129,7 +133,9 @@ def rank_question(pages: Mapping[int, RankedPage], question: str, dense: DenseRa
         return _overview(pages)
     ranking = _fused(pages, question, answer_type(question), dense)
     if ranking.why:  # when nothing matched, the planner's own note says so
-        ranking.note = "pages ranked by " + _signals_said(ranking) + f"; fused by reciprocal rank (k={K})"
+        ranking.note = (
+            "pages ranked by " + _signals_said(ranking) + f"; fused by reciprocal rank (k={K})" + ranking.note
+        )
     return ranking
 
 
@@ -218,6 +224,9 @@ def _fused(pages: Mapping[int, RankedPage], query: str, kind: str | None, dense:
     scores: dict[int, float | None] = {n: None for n in pages}
     if not numbers or not query.strip():
         return Ranking(scores)
+    # the question's acronyms read as the document spells them out, and the other way round
+    expansion = expand(query, [pages[n].text for n in numbers])
+    query = expansion.query
     body = TextIndex([pages[n].text for n in numbers])
     signals: dict[str, list[float]] = {"text": body.scores(query)}
     # headings and outline titles are too short to tell their language: they take their page's
@@ -250,7 +259,8 @@ def _fused(pages: Mapping[int, RankedPage], query: str, kind: str | None, dense:
         why[numbers[i]].append(f"next to #{rank}")
     for i, n in enumerate(numbers):
         scores[n] = round(fused[i], 3)
-    return Ranking(scores, {n: ", ".join(w) for n, w in why.items() if w}, note="", unmatched="")
+    bridged = "; acronyms read as the document spells them: " + ", ".join(expansion.read) if expansion.read else ""
+    return Ranking(scores, {n: ", ".join(w) for n, w in why.items() if w}, note=bridged, unmatched="")
 
 
 def _ranks(values: list[float]) -> dict[int, int]:
