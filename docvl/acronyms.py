@@ -61,27 +61,37 @@ class Expansion:
     read: tuple[str, ...] = ()  # what was bridged, for the plan: "CFO = Chief Financial Officer"
 
 
+class Acronyms:
+    """The acronyms ``texts`` (a document's pages) use and spell out; built once per document ranking, so
+    an extraction's many fields do not each search the whole document for them."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._haystack = "\n".join(texts)
+        self._used = set(ACRONYM.findall(self._haystack))
+
+    def expand(self, question: str) -> Expansion:
+        """``question`` with each acronym's expansion found in the texts added, and each phrase of the
+        question whose initials are an acronym the texts use, that acronym added."""
+        if question.isupper():  # a question typed in capitals has no acronyms to tell apart
+            return Expansion(question)
+        added: list[str] = []
+        read: list[str] = []
+        for acronym in _acronyms(question, self._used):
+            for phrase in _expansions(acronym, self._haystack):
+                added.append(phrase)
+                read.append(f"{acronym} = {phrase}")
+        for phrase, acronym in _phrases(question):
+            if acronym in self._used and not re.search(rf"\b{acronym}\b", question):
+                added.append(acronym)
+                read.append(f"{phrase} = {acronym}")
+        if not added:
+            return Expansion(question)
+        return Expansion(question + " " + " ".join(added), tuple(dict.fromkeys(read)))
+
+
 def expand(question: str, texts: Sequence[str]) -> Expansion:
-    """``question`` with each acronym's expansion found in ``texts`` added, and each phrase of the question
-    whose initials are an acronym the texts use, that acronym added."""
-    if question.isupper():  # a question typed in capitals has no acronyms to tell apart
-        return Expansion(question)
-    added: list[str] = []
-    read: list[str] = []
-    haystack = "\n".join(texts)
-    used = set(ACRONYM.findall(haystack))
-    for acronym in _acronyms(question, used):
-        found = _expansions(acronym, haystack)
-        for phrase in found:
-            added.append(phrase)
-            read.append(f"{acronym} = {phrase}")
-    for phrase, acronym in _phrases(question):
-        if acronym in used and not re.search(rf"\b{acronym}\b", question):
-            added.append(acronym)
-            read.append(f"{phrase} = {acronym}")
-    if not added:
-        return Expansion(question)
-    return Expansion(question + " " + " ".join(added), tuple(dict.fromkeys(read)))
+    """One question against ``texts``: Acronyms(texts).expand(question)."""
+    return Acronyms(texts).expand(question)
 
 
 def _acronyms(question: str, used: set[str]) -> list[str]:

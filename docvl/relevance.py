@@ -43,7 +43,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from docvl.acronyms import expand
+from docvl.acronyms import Acronyms
 from docvl.dense import DenseRanker
 from docvl.render.reading_order import CAPTION
 from docvl.textindex import GramIndex, TextIndex, detect_language, tokenize
@@ -196,8 +196,9 @@ def rank_schema(
     scores: dict[int, float | None] = {n: (0.0 if p.text.strip() else None) for n, p in pages.items()}
     why: dict[int, str] = {}
     best_of: dict[int, float] = {}
+    acronyms = Acronyms([p.text for p in pages.values() if p.text.strip()])
     for name, (words, kind) in fields.items():
-        ranking = _fused(pages, words, kind, dense)
+        ranking = _fused(pages, words, kind, dense, acronyms)
         top = max((s for s in ranking.scores.values() if s), default=0.0)
         if not top:
             continue
@@ -219,13 +220,19 @@ def rank_schema(
 # -- fusion ---------------------------------------------------------------------------------------------
 
 
-def _fused(pages: Mapping[int, RankedPage], query: str, kind: str | None, dense: DenseRanker | None = None) -> Ranking:
+def _fused(
+    pages: Mapping[int, RankedPage],
+    query: str,
+    kind: str | None,
+    dense: DenseRanker | None = None,
+    acronyms: Acronyms | None = None,
+) -> Ranking:
     numbers = [n for n, p in pages.items() if p.text.strip()]
     scores: dict[int, float | None] = {n: None for n in pages}
     if not numbers or not query.strip():
         return Ranking(scores)
     # the question's acronyms read as the document spells them out, and the other way round
-    expansion = expand(query, [pages[n].text for n in numbers])
+    expansion = (acronyms or Acronyms([pages[n].text for n in numbers])).expand(query)
     query = expansion.query
     body = TextIndex([pages[n].text for n in numbers])
     signals: dict[str, list[float]] = {"text": body.scores(query)}
