@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from PIL import Image
 
+from docvl.load.image import low_range
+
 WHITE = (255, 255, 255)
 
 
 def to_rgb(im: Image.Image) -> Image.Image:
     """RGB for the model (it takes no alpha): transparency is composited onto white, 16-bit and float
-    greys are scaled (a plain convert clips them to white), CMYK goes through Pillow's converter, which
+    greys are scaled (a plain convert clips them to white; a 16-bit image using a narrow band of values is
+    stretched to the full range, see ``low_range``), CMYK goes through Pillow's converter, which
     already undoes the Adobe inversion."""
     mode = im.mode
     if mode == "RGB" and "transparency" not in im.info:
@@ -29,6 +32,10 @@ def to_rgb(im: Image.Image) -> Image.Image:
 
 def _scale_to_l(im: Image.Image) -> Image.Image:
     if im.mode.startswith("I;16"):
+        used = low_range(im)
+        if used:  # the loader warns about this with the same rule (docvl.load.image)
+            lo, hi = used
+            return im.convert("I").point(lambda v: (v - lo) * 255.0 / (hi - lo)).convert("L")
         # 0..65535 -> 0..255. Pillow's I;16 -> L conversion clips instead of scaling.
         return im.convert("I").point(lambda v: v / 257).convert("L")
     lo, hi = im.getextrema()
