@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Literal
 
 DocumentKind = Literal["pdf", "image"]
+# Which library reads a PDF: MuPDF, or PDFium when MuPDF could not (the render stage then draws it with
+# PDFium whatever --renderer says, and the text layer is empty).
+PdfReader = Literal["mupdf", "pdfium"]
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,10 @@ class Document:
     page_count: int  # pages in the source, before --pages
     pages: tuple[PageInfo, ...]  # the selected pages, in order
     dpi: float = 72.0  # resolution PageInfo sizes were measured at (PDF only)
-    password: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)  # the form of it that opened the file
     warnings: tuple[DocumentWarning, ...] = ()
+    reader: PdfReader = "mupdf"  # PDF only
+    attachments: tuple[str, ...] = ()  # names of a PDF's embedded files (docvl.load.attachments reads them)
 
     @property
     def name(self) -> str:

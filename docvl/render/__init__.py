@@ -14,8 +14,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from itertools import islice
 
-from docvl.errors import RenderError, UsageError
+from docvl.errors import InputError, RenderError, UsageError
 from docvl.load.document import Document
+from docvl.load.sniff import IMAGE_FIX
 from docvl.render.base import ENCODINGS, EncodedImage, PageRequest, Rasterizer, RenderedPage, encode_image
 from docvl.render.image_renderer import ImageRasterizer
 from docvl.render.pdfium_renderer import PdfiumRasterizer
@@ -46,6 +47,8 @@ __all__ = [
 def open_rasterizer(document: Document, renderer: str = DEFAULT_RENDERER) -> Rasterizer:
     if document.kind == "image":
         return ImageRasterizer(document)
+    if document.reader == "pdfium":  # MuPDF could not read this file (load_pdf's second opinion)
+        return PdfiumRasterizer(document)
     try:
         factory = PDF_RENDERERS[renderer]
     except KeyError:
@@ -105,14 +108,15 @@ def _render_one(raster: Rasterizer, document: Document, req: PageRequest, encode
         sizes.append(req.grid.thumbnail_size)
     try:
         images, warnings = raster.render(req.number, sizes)
-    except UsageError:
+    except (UsageError, InputError):  # already says what is wrong and what to do
         raise
     except Exception as exc:
-        raise RenderError(
-            f"page {req.number} could not be drawn ({exc})",
-            path=document.path,
-            fix="the file is damaged there: repair it (e.g. `mutool clean`), or skip the page with --pages",
-        ) from exc
+        if document.kind == "image":  # PDF advice (mutool, --pages) does not apply to a photo
+            where, fix = "the image", IMAGE_FIX
+        else:
+            where = f"page {req.number}"
+            fix = "the file is damaged there: repair it (e.g. `mutool clean`), or skip the page with --pages"
+        raise RenderError(f"{where} could not be drawn ({exc})", path=document.path, fix=fix) from exc
     image, thumbnail = images[0], (images[1] if len(images) > 1 else None)
     return RenderedPage(
         number=req.number,

@@ -6,6 +6,7 @@ from PIL import Image
 
 from docvl.errors import RenderError, UsageError, WrongPassword
 from docvl.load.document import Document
+from docvl.load.pdf import pdfium_document
 from docvl.render.base import Size
 
 
@@ -20,7 +21,8 @@ class PdfiumRasterizer:
             raise UsageError("--renderer pdfium needs pypdfium2", fix="pip install 'docvl[pdfium]'") from exc
         self._pdfium, self._c = pdfium, pdfium_c
         try:
-            self._pdf = pdfium.PdfDocument(str(document.path), password=document.password)
+            # document.password is the form of it that opened the file; names that are not UTF-8 work too
+            self._pdf = pdfium_document(document.path, document.password)
         except pdfium.PdfiumError as exc:  # MuPDF (the load stage) opened it; PDFium is stricter
             if "password" in str(exc).lower():
                 raise WrongPassword(

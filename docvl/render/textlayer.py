@@ -37,9 +37,9 @@ class TextLayer:
     """Reads words page by page from one open PDF. Image documents have no text layer (empty lists)."""
 
     def __init__(self, document: Document) -> None:
-        self._pdf: pymupdf.Document | None = (
-            open_pdf(document.path, document.password) if document.kind == "pdf" else None
-        )
+        # a PDF that only PDFium could read (docvl.load.pdf's second opinion) has no MuPDF text layer
+        readable = document.kind == "pdf" and document.reader == "mupdf"
+        self._pdf: pymupdf.Document | None = open_pdf(document.path, document.password) if readable else None
         self._outline: list[tuple[int, str, int, int]] | None = None
 
     def words(self, number: int) -> list[Word]:
