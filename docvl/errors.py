@@ -2,7 +2,8 @@
 
 Exit codes follow design.md §3: 1 a document failed, 2 usage error, 3 engine unavailable, 130 interrupted.
 Input errors are raised by the load stage and turned into a failed result for that one document;
-they never stop a batch.
+they never stop a batch. An exception docvl did not anticipate (a bug) becomes an InternalError for that
+one document: named as such, with what was being done, never dressed up as a problem with the input.
 """
 
 from __future__ import annotations
@@ -14,6 +15,15 @@ EXIT_DOCUMENT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_ENGINE_UNAVAILABLE = 3
 EXIT_INTERRUPTED = 130
+
+# What a document's pipeline can be doing, as an internal error names it ("internal error while planning"):
+# set by the pipeline as it goes (tasks.common.TaskRun.stage, the plan and render commands' loops).
+LOADING = "loading"
+PLANNING = "planning"
+DRAWING = "drawing pages"
+ASKING = "asking the engine"
+PARSING = "parsing the reply"
+WRITING = "writing the output"
 
 
 class DocvlError(Exception):
@@ -106,3 +116,31 @@ class DocumentTimeout(DocvlError):
     """One document took longer than --document-timeout; the batch goes on."""
 
     code = "timeout"
+
+
+class InternalError(DocvlError):
+    """An exception docvl did not anticipate, met while processing one document: a bug to report. The
+    message says what was being done and the exception's one-line summary; --debug prints the traceback."""
+
+    code = "internal"
+
+    @classmethod
+    def wrap(cls, exc: BaseException, doing: str, *, path: str | Path | None = None) -> InternalError:
+        """``doing``: the stage that raised, in words ("planning", "drawing pages", ...)."""
+        lines = str(exc).strip().splitlines()
+        summary = lines[0][:300] if lines else "(no message)"
+        return cls(
+            f"internal error while {doing} (please report): {type(exc).__name__}: {summary}",
+            path=path,
+            fix="run again with --debug for the traceback, and include it in the report",
+        )
+
+
+class EngineRequestError(RuntimeError):
+    """A request failed for good (after retries, or a 4xx the server will not change its mind about): that
+    document fails (or its wider look is dropped), the batch goes on. Any engine may raise it; the tasks
+    catch it by this one name."""
+
+    def __init__(self, message: str, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.fix = fix

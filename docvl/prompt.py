@@ -111,7 +111,9 @@ def ask_prompt(system: str, question: str, pages: list[RenderedPage], texts: lis
 def reduce_prompt(system: str, question: str, partials: list[PartialAnswer]) -> Prompt:
     """The reduce step of map-reduce: the windows' answers, with their pages, in; one answer out. Page
     numbers stay those of the document, so the final answer cites original pages."""
-    lines = [f"The document was too long for one request, so it was read in {len(partials)} parts. What each part said:"]
+    lines = [
+        f"The document was too long for one request, so it was read in {len(partials)} parts. What each part said:"
+    ]
     for k, part in enumerate(partials, start=1):
         cited = ", ".join(map(str, part.pages)) or "none"
         lines.append(f"Part {k} (pages {part.first_page}-{part.last_page}):\n{part.text}\nPages: {cited}")

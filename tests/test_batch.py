@@ -107,7 +107,9 @@ def test_one_line_per_document_summary_and_report(stub, folder, tmp_path, run_cl
     by_name = {os.path.basename(d["path"]): d for d in data["documents"]}
     assert by_name["broken.pdf"]["status"] == "failed" and by_name["broken.pdf"]["errors"][0]["code"] == "corrupt"
     ok = by_name["doc01.pdf"]
-    assert ok["status"] == "ok" and ok["usage"]["requests"] == 1 and ok["plan"]["pages"] and ok["timings"]["total_s"] > 0
+    assert (
+        ok["status"] == "ok" and ok["usage"]["requests"] == 1 and ok["plan"]["pages"] and ok["timings"]["total_s"] > 0
+    )
     assert ok["requests"][0]["planned_prompt_tokens"] > 0
 
 
@@ -137,7 +139,11 @@ def test_document_timeout_fails_that_document_and_the_batch_goes_on(stub, tmp_pa
     slow_result, quick_result = json.loads(result.out)
     assert slow_result["status"] == "failed" and quick_result["status"] == "ok"
     error = slow_result["errors"][0]
-    assert error["code"] == "timeout" and "--document-timeout 1 s" in error["message"] and "ReadTimeout" in error["message"]
+    assert (
+        error["code"] == "timeout"
+        and "--document-timeout 1 s" in error["message"]
+        and "ReadTimeout" in error["message"]
+    )
 
 
 def test_folder_of_good_and_broken_files(corpus, tmp_path, run_cli, monkeypatch):
@@ -212,7 +218,9 @@ def test_pages_drawn_are_counted_for_the_pages_bar(pdf_factory):
     ticker.target = counted.append
     cfg = planning(profile="nemotron-nano-v2-vl", pages=None, context=49_152, max_output=1024, max_tiles=12,
                    min_tiles=6, no_thumbnail=False)  # fmt: skip
-    result = ask_document(pdf_factory(pages=3), AskOptions(question="Q?", on_pages=ticker), engine=TextEngine(), planning=cfg)
+    result = ask_document(
+        pdf_factory(pages=3), AskOptions(question="Q?", on_pages=ticker), engine=TextEngine(), planning=cfg
+    )
     assert result.status != "failed" and counted == [3]
 
 

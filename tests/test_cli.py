@@ -43,7 +43,9 @@ def test_plan_table(run_cli, pdf_factory):
 
 
 def test_plan_json_is_complete(run_cli, pdf_factory):
-    result = run_cli("plan", pdf_factory(pages=4), "--json", "--max-tiles", "6", "--pages", "2-3", "--page-mode", "image")
+    result = run_cli(
+        "plan", pdf_factory(pages=4), "--json", "--max-tiles", "6", "--pages", "2-3", "--page-mode", "image"
+    )
     payload = json.loads(result.out)
     (doc,) = payload["documents"]
     plan = doc["plan"]

@@ -22,7 +22,11 @@ def test_each_field_gets_its_least_likely_value_token():
                            (', "date": ', -0.3), ("null", -0.4), (', "items": [{"a": ', -0.01), ("1", -2.5),
                            ("}]}", -0.01))  # fmt: skip
     got = field_confidence(text, tokens, ["total", "date", "items", "absent"])
-    assert got == {"total": round(math.exp(-1.2), 4), "date": round(math.exp(-0.4), 4), "items": round(math.exp(-2.5), 4)}
+    assert got == {
+        "total": round(math.exp(-1.2), 4),
+        "date": round(math.exp(-0.4), 4),
+        "items": round(math.exp(-2.5), 4),
+    }
 
 
 def test_key_and_punctuation_tokens_do_not_count():
@@ -99,7 +103,9 @@ def test_extract_records_confidence_from_the_servers_logprobs(stub, run_cli, pdf
                            ("9.5", -0.05), (', "_pages": {"total": [1]}}', -0.01))  # fmt: skip
     stub.script.append(Scripted(body=completion(text, logprobs=tokens)))
     out = tmp_path / "out.csv"
-    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "-o", out, "--confidence")
+    result = run_cli(
+        "extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "-o", out, "--confidence"
+    )
     assert result.code == 0, result.err
     (request,) = stub.requests
     assert request["logprobs"] is True
@@ -135,7 +141,9 @@ def test_min_confidence_marks_the_record_partial_and_names_the_field(stub, run_c
     text, tokens = _tokens(('{"invoice_number": "', -0.01), ("A-17", -0.9), ('", "total": ', -0.01), ("9.5", -0.05),
                            (', "_pages": {"invoice_number": [1]}}', -0.01))  # fmt: skip
     stub.script.append(Scripted(body=completion(text, logprobs=tokens)))
-    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "--min-confidence", "0.5")
+    result = run_cli(
+        "extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "--min-confidence", "0.5"
+    )
     assert result.code == 0, result.err
     assert stub.requests[0]["logprobs"] is True  # implied
     (row,) = json.loads(result.out)
@@ -146,26 +154,42 @@ def test_min_confidence_marks_the_record_partial_and_names_the_field(stub, run_c
 
 def test_min_confidence_skips_nulls_and_flags_values_it_could_not_score(stub, run_cli, pdf_factory, schema):
     text = '{"invoice_number": null, "total": 9.5}'
-    tokens = [('{"invoice_number": ', -0.01), ("null", -3.0), (', "total": ', -0.01), ("9.", -0.01), ("5}", float("nan"))]
+    tokens = [
+        ('{"invoice_number": ', -0.01),
+        ("null", -3.0),
+        (', "total": ', -0.01),
+        ("9.", -0.01),
+        ("5}", float("nan")),
+    ]
     stub.script.append(Scripted(body=completion(text, logprobs=tokens)))
-    result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "--min-confidence", "0.5")
+    result = run_cli(
+        "extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "--min-confidence", "0.5"
+    )
     (row,) = json.loads(result.out)
     assert row["_confidence"] == {}  # a null is not scored; total's tokens carry no usable log-probability
     assert row["_status"] == "partial"
-    assert row["_errors"] == ["total: 9.5 has no confidence (the log-probabilities did not cover it), so it is not checked"]
+    assert row["_errors"] == [
+        "total: 9.5 has no confidence (the log-probabilities did not cover it), so it is not checked"
+    ]
 
 
 def test_confidence_of_a_re_asked_record_comes_from_the_reply_kept(stub, run_cli, pdf_factory, schema):
     text, tokens = _tokens(('{"invoice_number": "A-1", "total": "', -0.01), ("nine", -2.0), ('"}', -0.01))
     good, good_tokens = _tokens(('{"invoice_number": "', -0.01), ("A-1", -0.2), ('", "total": ', -0.01), ("9", -0.1),
                                 ("}", -0.01))  # fmt: skip
-    stub.script += [Scripted(body=completion(text, logprobs=tokens)), Scripted(body=completion("Sorry.", logprobs=[("Sorry.", -0.1)]))]
+    stub.script += [
+        Scripted(body=completion(text, logprobs=tokens)),
+        Scripted(body=completion("Sorry.", logprobs=[("Sorry.", -0.1)])),
+    ]
     result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "--format", "json",
                      "--confidence", "--retries", "1")  # fmt: skip
     (row,) = json.loads(result.out)
     # the invalid first reply is what is kept (with its errors): so is its confidence
     assert row["_confidence"]["invoice_number"] == round(math.exp(-0.01), 4)
-    stub.script += [Scripted(body=completion(text, logprobs=tokens)), Scripted(body=completion(good, logprobs=good_tokens))]
+    stub.script += [
+        Scripted(body=completion(text, logprobs=tokens)),
+        Scripted(body=completion(good, logprobs=good_tokens)),
+    ]
     result = run_cli("extract", pdf_factory(pages=1), "--schema", schema, "--server", stub.url, "--format", "json",
                      "--confidence", "--retries", "1")  # fmt: skip
     (row,) = json.loads(result.out)
@@ -173,7 +197,9 @@ def test_confidence_of_a_re_asked_record_comes_from_the_reply_kept(stub, run_cli
                                                              "total": round(math.exp(-0.1), 4)}  # fmt: skip
 
 
-def test_merged_windows_keep_the_confidence_of_the_window_each_value_came_from(stub, run_cli, pdf_factory, tmp_path, schema):
+def test_merged_windows_keep_the_confidence_of_the_window_each_value_came_from(
+    stub, run_cli, pdf_factory, tmp_path, schema
+):
     first, first_tokens = _tokens(('{"invoice_number": "', -0.01), ("A-1", -0.3), ('", "total": null}', -0.01))
     second, second_tokens = _tokens(('{"invoice_number": "', -0.01), ("B-7", -2.0), ('", "total": ', -0.01),
                                     ("12.5", -0.6), ("}", -0.01))  # fmt: skip

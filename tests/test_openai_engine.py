@@ -43,7 +43,16 @@ def test_ask_payload_and_answer(stub, run_cli, pdf_factory):
     stub.script.append(Scripted(body=completion("Freight costs rose.\nPages: 2", prompt_tokens=7000)))
     pdf = pdf_factory("report.pdf", pages=3, size=(612, 792))
     result = run_cli(
-        "ask", pdf, "What drove the margin drop?", "--server", stub.url, "--json", "--max-tiles", "6", "--page-mode", "image"
+        "ask",
+        pdf,
+        "What drove the margin drop?",
+        "--server",
+        stub.url,
+        "--json",
+        "--max-tiles",
+        "6",
+        "--page-mode",
+        "image",
     )
     assert result.code == 0, result.err
     (request,) = stub.requests

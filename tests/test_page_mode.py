@@ -82,7 +82,11 @@ def test_auto_sends_text_pages_as_text_and_counts_their_tokens(mixed):
 
 @pytest.mark.parametrize(
     ("mode", "expected"),
-    [("image", ["image"] * 4), ("text", ["text", "text", "text", "image"]), ("both", ["both", "both", "both", "image"])],
+    [
+        ("image", ["image"] * 4),
+        ("text", ["text", "text", "text", "image"]),
+        ("both", ["both", "both", "both", "image"]),
+    ],
 )
 def test_forced_page_modes(mixed, mode, expected):
     _, plan = _plan(mixed, page_mode=mode)

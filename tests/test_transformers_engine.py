@@ -35,7 +35,11 @@ def remote_reply_only_checkpoint(tmp_path_factory):
     return save_tiny_remote_nano_vl(tmp_path_factory.mktemp("nano-remote-reply"), reply_only=True)
 
 
-CHECKPOINT_OF = {"native": "checkpoint", "remote": "remote_checkpoint", "remote-reply-only": "remote_reply_only_checkpoint"}
+CHECKPOINT_OF = {
+    "native": "checkpoint",
+    "remote": "remote_checkpoint",
+    "remote-reply-only": "remote_reply_only_checkpoint",
+}
 
 
 @pytest.fixture
@@ -315,3 +319,20 @@ def test_quantization_configs_read_as_transformers_reads_them(tmp_path):
     (tmp_path / "hf_quant_config.json").write_text("{not json")
     with pytest.raises(EngineUnavailable, match=r"hf_quant_config\.json: not ModelOpt's quantization file"):
         quantization(tmp_path, {}, "native")
+
+
+def test_out_of_gpu_memory_fails_that_document_with_the_fix(checkpoint, run_cli, pdf_factory, monkeypatch):
+    """A request too big for the GPU is that document's failure with what to lower, not an internal
+    error: the next, smaller document may still fit."""
+    import transformers
+
+    def out_of_memory(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(transformers.GenerationMixin, "generate", out_of_memory)
+    result = run_cli("ask", pdf_factory("big.pdf", pages=1), "Q?", "--engine", "transformers", "--model", checkpoint,
+                     "--device", "cpu", "--page-mode", "image", "--max-tiles", "2", "--max-output", "8")  # fmt: skip
+    assert result.code == 1
+    (line,) = [x for x in result.err.splitlines() if x.startswith("error:")]
+    assert "out of GPU memory for a request of" in line and "lower --max-tiles or --context" in line
+    assert "internal error" not in line and "Traceback" not in result.err

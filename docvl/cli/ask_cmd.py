@@ -15,11 +15,11 @@ from docvl.batch import Outcome
 from docvl.cli import options as opt
 from docvl.cli.console import stderr, stdout
 from docvl.cli.output_file import BatchOutput
-from docvl.cli.run import BatchFlags, PageTicker, find_inputs, run_and_report, start_engine
+from docvl.cli.run import BatchFlags, PageTicker, docvl_command, find_inputs, run_and_report, start_engine
 from docvl.engines import EngineOptions
 from docvl.errors import UsageError
 from docvl.results import DocumentResult
-from docvl.tasks.ask import DEFAULT_MAX_REQUESTS, AskOptions, ask_document
+from docvl.tasks.ask import DEFAULT_MAX_REQUESTS, AskOptions, ask_document, ask_user_text
 from docvl.write import answer_record, output_format, render_rows
 
 HELP = """Ask a question of a document: prints the answer and the pages it rests on.
@@ -46,6 +46,7 @@ With no server configured, the text engine answers instead by quoting the best-m
 """
 
 
+@docvl_command("ask")
 def ask_command(
     files: Annotated[
         list[str],
@@ -107,6 +108,7 @@ def ask_command(
     quiet: opt.Quiet = False,
     document_timeout: opt.DocumentTimeout = None,
     force: opt.Force = False,
+    debug: opt.Debug = False,
 ) -> None:
     if len(files) < 2:
         raise UsageError(
@@ -139,6 +141,10 @@ def ask_command(
         max_images=max_images,
         embedding_model=embedding_model,
     )
+    opt.check_renderer(renderer)
+    system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
+    user = ask_user_text(question)
+    opt.check_room(cfg, system=system, user=user)  # before any document, and before the engine starts
     sources = find_inputs(inputs, err)
     engine_options = EngineOptions(
         server=server,
@@ -150,6 +156,7 @@ def ask_command(
     )
     eng = start_engine(engine, engine_options, err, quiet=quiet)
     cfg = opt.fit_to_engine(cfg, eng, tokenizer, err)
+    opt.check_room(cfg, system=system, user=user)  # again: the engine's tokenizer, a server's shorter context
     pages_bar = PageTicker()
     options = AskOptions(
         question=question,
@@ -163,6 +170,7 @@ def ask_command(
         pdf_lock=threading.Lock(),
         engine_slots=threading.BoundedSemaphore(concurrency),
         on_pages=pages_bar,
+        debug=debug,
     )
     results: list[DocumentResult] = []
     if sink is not None:

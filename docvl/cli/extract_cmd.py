@@ -11,10 +11,10 @@ import typer
 from docvl.cli import options as opt
 from docvl.cli.console import stderr
 from docvl.cli.output_file import BatchOutput
-from docvl.cli.run import BatchFlags, PageTicker, find_inputs, run_and_report, start_engine
+from docvl.cli.run import BatchFlags, PageTicker, docvl_command, find_inputs, run_and_report, start_engine
 from docvl.engines import EngineOptions
 from docvl.schema import load_schema
-from docvl.tasks.extract import ExtractOptions, extract_document
+from docvl.tasks.extract import ExtractOptions, extract_document, extract_user_text
 from docvl.write import output_format, record, render_records, render_rows
 
 HELP = """Extract fields defined by a JSON Schema from each document: one validated record per document.
@@ -41,6 +41,7 @@ any validation errors. Null means the document does not state the field; it is n
 """
 
 
+@docvl_command("extract")
 def extract_command(
     files: opt.Files,
     schema: Annotated[
@@ -113,6 +114,7 @@ def extract_command(
     quiet: opt.Quiet = False,
     document_timeout: opt.DocumentTimeout = None,
     force: opt.Force = False,
+    debug: opt.Debug = False,
 ) -> None:
     err = stderr()
     the_schema = load_schema(schema)
@@ -139,6 +141,10 @@ def extract_command(
         max_images=max_images,
         embedding_model=embedding_model,
     )
+    opt.check_renderer(renderer)
+    system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
+    user = extract_user_text(the_schema)
+    opt.check_room(cfg, system=system, user=user)  # before any document, and before the engine starts
     sources = find_inputs(files, err)
     engine_options = EngineOptions(
         server=server,
@@ -151,6 +157,7 @@ def extract_command(
     )
     eng = start_engine(engine, engine_options, err, quiet=quiet)
     cfg = opt.fit_to_engine(cfg, eng, tokenizer, err)
+    opt.check_room(cfg, system=system, user=user)  # again: the engine's tokenizer, a server's shorter context
     pages_bar = PageTicker()
     options = ExtractOptions(
         schema=the_schema,
@@ -166,6 +173,7 @@ def extract_command(
         pdf_lock=threading.Lock(),
         engine_slots=threading.BoundedSemaphore(concurrency),
         on_pages=pages_bar,
+        debug=debug,
     )
     # what changes a record: a re-run with other options must not reuse the old ones
     sink.resume(

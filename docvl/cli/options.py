@@ -14,7 +14,16 @@ from docvl.dense import DenseRanker
 from docvl.errors import UsageError
 from docvl.load import DEFAULT_DPI
 from docvl.pages import PageSelection
-from docvl.plan import DEFAULT_MAX_OUTPUT, DEFAULT_MIN_TILES, PAGE_MODES, STRATEGIES, PlanSettings, check_settings
+from docvl.plan import (
+    DEFAULT_MAX_OUTPUT,
+    DEFAULT_MIN_TILES,
+    PAGE_LABEL,
+    PAGE_MODES,
+    STRATEGIES,
+    TEXT_PART_OVERHEAD,
+    PlanSettings,
+    check_settings,
+)
 from docvl.planning import Planning
 from docvl.profiles import DEFAULT_PROFILE, get_profile
 from docvl.tokens import HFTokenizerCounter, make_counter
@@ -213,6 +222,33 @@ def planning(
     )
 
 
+def check_room(cfg: Planning, *, system: str, user: str) -> None:
+    """Before any document: a context that cannot hold the answer, the prompt and the cheapest page any
+    document could have (one tile as an image, a word of text as text) fails every document, so it is a
+    usage error (exit 2) whatever the inputs. A page dearer than that is known only per document, where
+    planning says so (also exit 2, tasks.common.TaskRun.guarded)."""
+    s, counter = cfg.settings, cfg.counter
+    prompt = counter.count_chat(system, user)
+    budget = s.context - s.max_output - prompt
+    tile = cfg.profile.image_tokens(cfg.profile.grid(1000, 1000, 1, False))
+    text = TEXT_PART_OVERHEAD + 1
+    page = counter.count(PAGE_LABEL.format(number=1)) + {"image": tile, "both": tile + text}.get(s.page_mode, text)
+    if budget < page:
+        raise UsageError(
+            f"the context leaves {budget:,} tokens for pages (context {s.context:,} - answer {s.max_output:,} - "
+            f"prompt {prompt:,}), but a page needs at least {page:,}",
+            fix="raise --context or lower --max-output",
+        )
+
+
+def check_renderer(renderer: str) -> None:
+    """--renderer, before any document (images never use it, so a PDF might be met late or never)."""
+    from docvl.render import PDF_RENDERERS
+
+    if renderer not in PDF_RENDERERS:
+        raise UsageError(f"unknown renderer {renderer!r}", fix=f"choose one of: {', '.join(PDF_RENDERERS)}")
+
+
 def fit_to_engine(cfg: Planning, engine, tokenizer: Path | None, err) -> Planning:
     """The planning a started engine needs: its own tokenizer to count text, and its server's request
     length when that is shorter than --context (said on stderr)."""
@@ -339,6 +375,14 @@ Renderer = Annotated[
 ]
 Workers = Annotated[
     int, typer.Option("--workers", min=1, help="Processes that draw and encode pages.", rich_help_panel=INPUTS)
+]
+
+Debug = Annotated[
+    bool,
+    typer.Option(
+        "--debug",
+        help="On an internal error (a docvl bug), print its traceback to stderr too; let library log messages through.",
+    ),
 ]
 
 BATCH = "Batch (folders, CI)"

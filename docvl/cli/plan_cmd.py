@@ -12,9 +12,10 @@ from rich.table import Table
 
 from docvl.cli import options as opt
 from docvl.cli.console import error_line, stderr, stdout, warning_line
-from docvl.cli.run import find_inputs
-from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, InputError
+from docvl.cli.run import docvl_command, find_inputs, one_document
+from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, PLANNING
 from docvl.load import Document, load_document
+from docvl.load.document import DocumentWarning
 from docvl.pages import page_list
 from docvl.plan import Plan
 from docvl.planning import plan_document
@@ -42,6 +43,7 @@ Nothing is sent to a model. Run it first to see what a document will cost.
 """
 
 
+@docvl_command("plan")
 def plan_command(
     files: opt.Files,
     question: Annotated[
@@ -68,6 +70,7 @@ def plan_command(
     max_images: opt.MaxImages = None,
     embedding_model: opt.EmbeddingModel = None,
     profile: opt.Profile = opt.DEFAULTS["profile"],
+    debug: opt.Debug = False,
 ) -> None:
     out, err = stdout(), stderr()
     cfg = opt.planning(
@@ -87,20 +90,26 @@ def plan_command(
     system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
     sources = find_inputs(files, err)
 
+    opt.check_room(cfg, system=system, user=question)  # before any document
+
     results: list[dict] = []
     failed = 0
     for path in sources.files:
-        try:
+        with one_document(path, debug=debug) as step:
             doc = load_document(path, password=password, selection=cfg.selection, dpi=dpi)
-            plan = plan_document(doc, read_contents(doc), cfg, system=system, user=question, query=question)
-        except InputError as exc:
+            contents = read_contents(doc)
+            step.stage = PLANNING
+            plan = plan_document(doc, contents, cfg, system=system, user=question, query=question)
+        if step.error is not None:
             failed += 1
-            error_line(err, exc)
-            results.append({"path": str(path), "status": "failed", "error": exc.to_dict()})
+            for warning in step.warnings:
+                warning_line(err, path, warning)
+            error_line(err, step.error)
+            results.append({"path": str(path), "status": "failed", "error": step.error.to_dict()})
             continue
-        for warning in doc.warnings:
+        for warning in [*doc.warnings, *step.warnings]:
             warning_line(err, path, warning)
-        results.append(_document_json(doc, plan))
+        results.append(_document_json(doc, plan, step.warnings))
         if not as_json:
             _print_plan(out, doc, plan)
     if as_json:
@@ -109,13 +118,13 @@ def plan_command(
     raise typer.Exit(EXIT_DOCUMENT_FAILED if failed else EXIT_OK)
 
 
-def _document_json(doc: Document, plan: Plan) -> dict:
+def _document_json(doc: Document, plan: Plan, library: list[DocumentWarning]) -> dict:
     return {
         "path": str(doc.path),
         "status": "ok",
         "format": doc.format,
         "page_count": doc.page_count,
-        "warnings": [w.to_dict() for w in doc.warnings],
+        "warnings": [w.to_dict() for w in [*doc.warnings, *library]],
         "plan": plan.model_dump(),
     }
 

@@ -13,8 +13,8 @@ from rich.markup import escape
 
 from docvl.cli import options as opt
 from docvl.cli.console import error_line, page_progress, stderr, warning_line
-from docvl.cli.run import find_inputs
-from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, InputError, UsageError
+from docvl.cli.run import docvl_command, find_inputs, one_document
+from docvl.errors import DRAWING, EXIT_DOCUMENT_FAILED, EXIT_OK, PLANNING, WRITING, DocvlError, UsageError
 from docvl.load import load_document
 from docvl.planning import plan_document
 from docvl.render import DEFAULT_RENDERER, PDF_RENDERERS, PageRequest, render_pages
@@ -39,6 +39,7 @@ Use it to check legibility before spending GPU time: what you see is what the mo
 """
 
 
+@docvl_command("render")
 def render_command(
     files: opt.Files,
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write into (one sub-folder per document).")],
@@ -66,10 +67,10 @@ def render_command(
         ),
     ] = "",
     profile: opt.Profile = opt.DEFAULTS["profile"],
+    debug: opt.Debug = False,
 ) -> None:
     err = stderr()
-    if renderer not in PDF_RENDERERS:
-        raise UsageError(f"unknown renderer {renderer!r}", fix=f"choose one of: {', '.join(PDF_RENDERERS)}")
+    opt.check_renderer(renderer)
     cfg = opt.planning(
         profile=profile,
         pages=pages,
@@ -91,53 +92,67 @@ def render_command(
         raise UsageError(
             f"-o {output}: cannot write there ({exc.strerror or exc})", fix="pass a writable folder"
         ) from exc
+    opt.check_room(cfg, system=model.chat.no_think_system, user=question)  # before any document
     failed = 0
     used_names: set[str] = set()
     for path in find_inputs(files, err).files:
         name = _folder_name(path, used_names)
         staging = None
-        try:
-            doc = load_document(path, password=password, selection=cfg.selection, dpi=dpi)
-            contents = read_contents(doc)
-            plan = plan_document(
-                doc, contents, cfg, system=model.chat.no_think_system, user=question, query=question or None
-            )
-            for warning in doc.warnings:
-                warning_line(err, path, warning)
-            # Pages go to a hidden folder that is renamed into place when the document is complete:
-            # a failure half-way leaves nothing behind, and a re-run replaces the old pages whole.
-            staging = Path(tempfile.mkdtemp(dir=output, prefix=f".{name}."))
-            for p in plan.pages:
-                if p.mode in ("text", "both"):
-                    (staging / f"page-{p.number:04d}.txt").write_text(contents[p.number].text, encoding="utf-8")
-            requests = [PageRequest(p.number, p.grid(model.tile_size)) for p in plan.pages if p.mode != "text"]
-            progress = page_progress(err, doc.name, len(requests))
-            # PNG encoding is most of the work here, so it happens in the render workers.
-            for page in progress(render_pages(doc, requests, renderer=renderer, workers=workers, encode="png")):
-                for warning in page.warnings:
-                    warning_line(err, path, f"page {page.number}: {warning}")
-                (staging / f"page-{page.number:04d}.png").write_bytes(page.encoded.data)
-                if page.encoded_thumbnail is not None:
-                    (staging / f"page-{page.number:04d}-thumb.png").write_bytes(page.encoded_thumbnail.data)
-            _publish(staging, output / name)
-            staging = None
-            texts = sum(p.mode != "image" for p in plan.pages)
-            dropped = f", {len(plan.dropped)} left out (docvl plan says why)" if plan.dropped else ""
-            err.print(
-                f"{escape(str(path))}: {len(requests)} page image(s), {texts} page text(s) written to "
-                f"{escape(str(output / name))}{dropped}"
-            )
-        except InputError as exc:
+        with one_document(path, debug=debug) as step:
+            try:
+                doc = load_document(path, password=password, selection=cfg.selection, dpi=dpi)
+                contents = read_contents(doc)
+                step.stage = PLANNING
+                plan = plan_document(
+                    doc, contents, cfg, system=model.chat.no_think_system, user=question, query=question or None
+                )
+                for warning in doc.warnings:
+                    warning_line(err, path, warning)
+                # Pages go to a hidden folder that is renamed into place when the document is complete:
+                # a failure half-way leaves nothing behind, and a re-run replaces the old pages whole.
+                step.stage = WRITING
+                staging = Path(tempfile.mkdtemp(dir=output, prefix=f".{name}."))
+                for p in plan.pages:
+                    if p.mode in ("text", "both"):
+                        (staging / f"page-{p.number:04d}.txt").write_text(contents[p.number].text, encoding="utf-8")
+                requests = [PageRequest(p.number, p.grid(model.tile_size)) for p in plan.pages if p.mode != "text"]
+                progress = page_progress(err, doc.name, len(requests))
+                # PNG encoding is most of the work here, so it happens in the render workers.
+                step.stage = DRAWING
+                for page in progress(render_pages(doc, requests, renderer=renderer, workers=workers, encode="png")):
+                    step.stage = WRITING
+                    for warning in page.warnings:
+                        warning_line(err, path, f"page {page.number}: {warning}")
+                    (staging / f"page-{page.number:04d}.png").write_bytes(page.encoded.data)
+                    if page.encoded_thumbnail is not None:
+                        (staging / f"page-{page.number:04d}-thumb.png").write_bytes(page.encoded_thumbnail.data)
+                    step.stage = DRAWING
+                step.stage = WRITING
+                _publish(staging, output / name)
+                staging = None
+            except OSError as exc:
+                if step.stage != WRITING:
+                    raise  # not ours to explain: an internal error (one_document)
+                raise DocvlError(
+                    f"cannot write the pages ({exc.strerror or exc})",
+                    path=path,
+                    fix="check free space and permissions",
+                ) from exc
+            finally:
+                if staging is not None:
+                    shutil.rmtree(staging, ignore_errors=True)
+        for warning in step.warnings:
+            warning_line(err, path, warning)
+        if step.error is not None:
             failed += 1
-            error_line(err, exc)
-        except OSError as exc:
-            failed += 1
-            err.print(
-                f"[bold red]error[/]: {escape(str(path))}: cannot write the pages ({escape(str(exc))}) — check free space and permissions"
-            )
-        finally:
-            if staging is not None:
-                shutil.rmtree(staging, ignore_errors=True)
+            error_line(err, step.error)
+            continue
+        texts = sum(p.mode != "image" for p in plan.pages)
+        dropped = f", {len(plan.dropped)} left out (docvl plan says why)" if plan.dropped else ""
+        err.print(
+            f"{escape(str(path))}: {len(requests)} page image(s), {texts} page text(s) written to "
+            f"{escape(str(output / name))}{dropped}"
+        )
     raise typer.Exit(EXIT_DOCUMENT_FAILED if failed else EXIT_OK)
 
 

@@ -3,14 +3,19 @@ progress on a terminal, the summary table, the --report file and the run's exit 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -26,12 +31,51 @@ from rich.table import Table
 from rich.text import Text
 
 from docvl.batch import FailureLimit, Journal, Outcome, run_batch
+from docvl.cli.console import error_line, library_output, stderr
 from docvl.engines import EngineOptions, open_engine
-from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK
+from docvl.errors import (
+    EXIT_DOCUMENT_FAILED,
+    EXIT_OK,
+    LOADING,
+    DocvlError,
+    EngineUnavailable,
+    InternalError,
+    UsageError,
+)
+from docvl.load.document import DocumentWarning
 from docvl.results import DocumentResult
+from docvl.tasks.common import collecting_warnings, internal_error
 from docvl.write import write_atomic
 
 PREFETCH = 2
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def docvl_command(name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """What every command runs inside: library warnings and logs kept off stderr (console.library_output),
+    and an exception docvl did not anticipate outside any document said as an internal error (exit 1),
+    with its traceback only under --debug. Problems with one document are handled per document."""
+
+    def wrap(command: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(command)  # typer reads the options from the wrapped signature
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            debug = bool(kwargs.get("debug", False))
+            with library_output(debug=debug):
+                try:
+                    return command(*args, **kwargs)
+                except (DocvlError, typer.Exit, typer.Abort, typer.exceptions.TyperException):
+                    raise  # said by the entry point (docvl.cli.main) or by typer, with their exit codes
+                except Exception as exc:
+                    if debug:
+                        sys.stderr.write("".join(traceback.format_exception(exc)))
+                    error_line(stderr(), InternalError.wrap(exc, f"running docvl {name}"))
+                    raise typer.Exit(EXIT_DOCUMENT_FAILED) from None
+
+        return run
+
+    return wrap
 
 
 def start_engine(name: str, options: EngineOptions, err: Console, *, quiet: bool = False):
@@ -44,6 +88,42 @@ def start_engine(name: str, options: EngineOptions, err: Console, *, quiet: bool
     took = time.perf_counter() - start
     err.print(f"engine: {engine.describe()} — {why}" + (f" (started in {took:.0f} s)" if took >= 2 else ""))
     return engine
+
+
+@dataclass
+class DocumentStep:
+    """One document of `docvl plan` or `docvl render`, which run no task: what it is doing now (set by the
+    command as it goes, for an internal error's words), and how it ended."""
+
+    path: Path
+    stage: str = LOADING
+    error: DocvlError | None = None  # set when the document failed
+    warnings: list[DocumentWarning] = field(default_factory=list)  # library warnings raised meanwhile
+
+
+@contextmanager
+def one_document(path: Path, *, debug: bool = False) -> Iterator[DocumentStep]:
+    """The rules of tasks.common.TaskRun.guarded for a command's own loop: a problem with the document
+    ends the block and is kept in ``step.error`` (an unanticipated exception as an InternalError); a
+    usage error, found only now, ends the run (exit 2) naming the file."""
+    step = DocumentStep(path)
+    caught = None
+    try:
+        with collecting_warnings() as caught:
+            yield step
+    except UsageError as exc:
+        if exc.path is None:
+            exc.path = str(path)
+        raise
+    except EngineUnavailable:
+        raise
+    except DocvlError as exc:
+        step.error = exc
+    except Exception as exc:
+        step.error = internal_error(exc, step.stage, path, debug=debug)
+    finally:
+        if caught is not None:
+            step.warnings = caught.warnings()
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,7 @@ def quantization(folder: Path, config: dict, loader: str) -> tuple[dict | None, 
             quant = {"quant_method": "modelopt", **json.loads(legacy.read_text())["quantization"]}
         except (ValueError, KeyError, TypeError) as exc:
             raise EngineUnavailable(
-                f"{legacy}: not ModelOpt's quantization file (no readable \"quantization\" object)", fix=_DOWNLOAD
+                f'{legacy}: not ModelOpt\'s quantization file (no readable "quantization" object)', fix=_DOWNLOAD
             ) from exc
     if not quant:
         return None, {}
@@ -186,7 +186,12 @@ def quantization(folder: Path, config: dict, loader: str) -> tuple[dict | None, 
                 f"{folder} holds ModelOpt FP8 weights, which the checkpoint's own code loads without their scales",
                 fix="use --loader native, which dequantizes them correctly, or " + serve,
             )
-        per_tensor = {"quant_method": "fp8", "weight_block_size": None, "activation_scheme": "static", "dequantize": True}
+        per_tensor = {
+            "quant_method": "fp8",
+            "weight_block_size": None,
+            "activation_scheme": "static",
+            "dequantize": True,
+        }
         return per_tensor, {"key_mapping": MODELOPT_FP8_KEYS}
     from transformers.quantizers.auto import AutoQuantizationConfig
 

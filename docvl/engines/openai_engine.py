@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from docvl.engines.base import EngineOptions, Generation, Reply
-from docvl.errors import EngineUnavailable, UsageError
+from docvl.errors import EngineRequestError, EngineUnavailable, UsageError
 from docvl.prompt import ImagePart, Prompt, TextPart
 from docvl.results import Usage
 
@@ -38,14 +38,6 @@ VENDOR_NOTES = {
     "guided_json": "the server does not take guided_json: replies are validated, not constrained",
     "logprobs": "the server gives no token log-probabilities: fields have no confidence",
 }
-
-
-class EngineRequestError(RuntimeError):
-    """A request failed for good (after retries, or a 4xx the server will not change its mind about)."""
-
-    def __init__(self, message: str, fix: str | None = None) -> None:
-        super().__init__(message)
-        self.fix = fix
 
 
 # how vLLM words a request longer than --max-model-len (old and new wording)

@@ -77,9 +77,7 @@ class TextEngine:
             text = self._ask(prompt.question or "", passages)
         elif prompt.task == "reduce":
             # the windows' quoted passages, ranked again together: the best of them across the document
-            passages = [
-                (int(m.group(1)), m.group(2)) for part in prompt.partials for m in _QUOTED.finditer(part.text)
-            ]
+            passages = [(int(m.group(1)), m.group(2)) for part in prompt.partials for m in _QUOTED.finditer(part.text)]
             text = self._ask(prompt.question or "", passages)
         elif prompt.task == "extract":
             text = json.dumps(self._extract(prompt.schema or {}, prompt.page_texts), ensure_ascii=False)

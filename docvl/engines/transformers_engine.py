@@ -49,7 +49,7 @@ from docvl.engines.nano_checkpoint import (
     radio_vision_config,
     tensor_headers,
 )
-from docvl.errors import EngineUnavailable, UsageError
+from docvl.errors import EngineRequestError, EngineUnavailable, UsageError
 from docvl.prompt import ImagePart, Prompt, TextPart
 from docvl.results import Usage
 
@@ -225,15 +225,23 @@ class TransformersEngine:
         recorder = _chosen_token_logprobs(torch) if generation.logprobs else None
         with self._lock, torch.inference_mode(), _quiet_transformers():
             self.last_inputs = fed
-            output = self.net.generate(
-                **inputs,
-                **kwargs,
-                **sampling,
-                max_new_tokens=generation.max_tokens,
-                eos_token_id=self.stop_ids,
-                pad_token_id=self.tokenizer.pad_token_id or self.stop_ids[0],
-                logits_processor=[recorder] if recorder is not None else None,
-            )
+            try:
+                output = self.net.generate(
+                    **inputs,
+                    **kwargs,
+                    **sampling,
+                    max_new_tokens=generation.max_tokens,
+                    eos_token_id=self.stop_ids,
+                    pad_token_id=self.tokenizer.pad_token_id or self.stop_ids[0],
+                    logits_processor=[recorder] if recorder is not None else None,
+                )
+            except torch.OutOfMemoryError as exc:  # this request was too big; a smaller one may still fit
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
+                raise EngineRequestError(
+                    f"out of GPU memory for a request of {len(inputs['input_ids'][0]):,} tokens and {len(tiles)} tiles",
+                    fix="lower --max-tiles or --context, or use an FP8/FP4 checkpoint",
+                ) from exc
         prompt_ids = inputs["input_ids"][0]
         prompt_len = len(prompt_ids)
         # generate() from input_ids returns prompt + reply; the remote class, from inputs_embeds, may give the reply only

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docvl.engines.base import Engine, Reply
-from docvl.errors import EngineUnavailable
+from docvl.errors import DocumentTimeout, EngineRequestError, InputError
 from docvl.load.document import Document
 from docvl.pages import page_list
 from docvl.parse import Citations, cite_pages, split_reasoning
@@ -32,12 +32,17 @@ class AskOptions(DocumentOptions):
     max_requests: int = DEFAULT_MAX_REQUESTS  # looks at a long document, the first included
 
 
+def ask_user_text(question: str) -> str:
+    """The request's text besides the pages: what the plan reserves tokens for (also checked up front)."""
+    return f"Question: {question}\n\n{ASK_INSTRUCTIONS}"
+
+
 def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning: Planning) -> DocumentResult:
     """Never raises for a problem with this document: the result says what went wrong."""
     result = DocumentResult(path=str(path), task="ask", status="failed", question=options.question, engine=engine.name)
     run = TaskRun(result, options, engine, planning)
     with run.guarded():
-        user = f"Question: {options.question}\n\n{ASK_INSTRUCTIONS}"
+        user = ask_user_text(options.question)
         doc, plan = run.load_and_plan(path, user, query=options.question)
         looks = _Looks(run, options, result)
         answer = looks.look(doc, plan, widen=False)
@@ -56,9 +61,9 @@ def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning: P
                 break
             try:
                 answer = looks.look(doc, plan, widen=True)
-            except EngineUnavailable:
-                raise
-            except Exception as exc:  # a failed or timed-out wider look keeps what the first look found
+            except (InputError, DocumentTimeout, EngineRequestError) as exc:
+                # a failed or timed-out wider look keeps what the first look found; anything else is a
+                # bug, reported as an internal error by run.guarded
                 result.warnings.append(
                     f"the wider look at page(s) {page_list([p.number for p in plan.pages])} failed: {exc}"
                 )

@@ -3,16 +3,33 @@ engine with the profile's sampling, and keep the books (usage, timings, warnings
 
 from __future__ import annotations
 
+import re
+import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from docvl.engines.base import Engine, Generation, Reply
-from docvl.errors import DocumentTimeout, EngineUnavailable, InputError
+from docvl.errors import (
+    ASKING,
+    DRAWING,
+    LOADING,
+    PARSING,
+    PLANNING,
+    DocumentTimeout,
+    DocvlError,
+    EngineRequestError,
+    EngineUnavailable,
+    InternalError,
+    UsageError,
+)
 from docvl.load import DEFAULT_DPI, Document, load_document
+from docvl.load.document import DocumentWarning
 from docvl.plan import Plan
 from docvl.planning import Planning, plan_document
 from docvl.prompt import Prompt, TextPart
@@ -38,6 +55,63 @@ class DocumentOptions:
     # loaded and drawn ahead of their turn (batch.run_batch's prefetch).
     engine_slots: AbstractContextManager = field(default_factory=nullcontext, repr=False)
     on_pages: Callable[[int], None] | None = field(default=None, repr=False)  # pages drawn, for a progress bar
+    debug: bool = False  # --debug: an internal error's traceback goes to stderr too
+
+
+# Python warnings raised while a document is processed belong to that document. The CLI installs one
+# warnings.showwarning hook for the whole run (cli/console.py) that hands each warning to the collector
+# of the document being processed on the current thread, found through this ContextVar: documents run
+# on threads (--concurrency), and warnings.catch_warnings cannot tell them apart (it is process-global).
+_document_warnings: ContextVar[LibraryWarnings | None] = ContextVar("docvl_document_warnings", default=None)
+
+# an absolute path into an installed package, as some libraries put in their messages: kept from the
+# package folder on ("PIL/TiffImagePlugin.py"), the user has no use for where Python is installed
+_INSTALLED_PATH = re.compile(r"(?:[A-Za-z]:)?[^\s'\"]*[\\/](?:site|dist)-packages[\\/]")
+
+
+class LibraryWarnings:
+    """The Python warnings one document raised, as docvl warnings: the category and the first line of
+    the message, without file paths; a warning repeated page after page is kept once, with a count."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+
+    def add(self, message: Warning | str, category: type[Warning]) -> None:
+        lines = str(message).strip().splitlines()
+        text = _INSTALLED_PATH.sub("", lines[0] if lines else "")[:300]
+        key = f"{category.__name__}: {text}" if text else category.__name__
+        self._counts[key] = self._counts.get(key, 0) + 1
+
+    def warnings(self) -> list[DocumentWarning]:
+        return [
+            DocumentWarning("library_warning", f"a library warned: {key}" + (f" ({n} times)" if n > 1 else ""))
+            for key, n in self._counts.items()
+        ]
+
+
+@contextmanager
+def collecting_warnings() -> Iterator[LibraryWarnings]:
+    """Route the Python warnings raised in this block, on this thread, to the returned collector (by the
+    CLI's hook; without the hook, Python shows them as usual)."""
+    collector = LibraryWarnings()
+    token = _document_warnings.set(collector)
+    try:
+        yield collector
+    finally:
+        _document_warnings.reset(token)
+
+
+def current_warnings() -> LibraryWarnings | None:
+    """The collector of the document being processed on this thread, if any (for the warnings hook)."""
+    return _document_warnings.get()
+
+
+def internal_error(exc: BaseException, stage: str, path: str | Path | None, *, debug: bool) -> InternalError:
+    """An unanticipated exception as a one-line error; its traceback on stderr only with --debug."""
+    if debug:
+        # one write, so tracebacks from documents on other threads do not interleave line by line
+        sys.stderr.write("".join(traceback.format_exception(exc)))
+    return InternalError.wrap(exc, stage, path=path)
 
 
 class TaskRun:
@@ -49,6 +123,9 @@ class TaskRun:
         self.sampling = chat.think_sampling if options.think else chat.no_think_sampling
         self._started = time.perf_counter()
         self._plans: list[Plan] = []  # plans after the first (wider looks): their windows' planned tokens
+        # What the pipeline is doing now (docvl.errors' stage names), set as it goes: an exception nobody
+        # anticipated is reported as "internal error while <stage>".
+        self.stage = LOADING
 
     def load_and_plan(
         self, path: Path, user: str, query: str | None = None, schema: Mapping[str, Any] | None = None
@@ -56,10 +133,12 @@ class TaskRun:
         """``query`` / ``schema``: what pages are ranked against when the document does not fit at full
         resolution."""
         with self.options.pdf_lock:
+            self.stage = LOADING
             doc = load_document(
                 path, password=self.options.password, selection=self.planning.selection, dpi=self.options.dpi
             )
             self.contents = read_contents(doc)
+            self.stage = PLANNING
             plan = plan_document(
                 doc, self.contents, self.planning, system=self.system, user=user, query=query, schema=schema
             )
@@ -70,6 +149,7 @@ class TaskRun:
 
     def replan(self, doc: Document, user: str, *, query: str, exclude: set[int]) -> Plan:
         """A plan of the pages not yet sent (a wider look); the result keeps the first plan."""
+        self.stage = PLANNING
         with self.options.pdf_lock:
             plan = plan_document(
                 doc, self.contents, self.planning, system=self.system, user=user, query=query, exclude=exclude
@@ -88,6 +168,7 @@ class TaskRun:
             workers=self.options.workers,
         )
         while True:
+            self.stage = DRAWING
             with self.options.pdf_lock:  # drawn under the lock; the engine call runs without it
                 window = next(inputs, None)
             if window is None:
@@ -118,8 +199,10 @@ class TaskRun:
         else:
             words = "\n".join(p.text for p in prompt.parts if isinstance(p, TextPart))
             planned = counter.count_chat(prompt.system, words)
+        self.stage = ASKING
         with self.options.engine_slots:
             reply = self._call(prompt, window, json_schema, logprobs)
+        self.stage = PARSING  # what the task does next with the reply
         self.result.timings.engine_s += reply.seconds
         self.result.warnings.extend(reply.notes)
         self.result.usage = self.result.usage.add(reply.usage)
@@ -175,15 +258,24 @@ class TaskRun:
 
     @contextmanager
     def guarded(self) -> Iterator[None]:
-        """A problem with this document becomes its failed result; only an engine that cannot run at all
-        (exit 3) ends the run."""
+        """A problem with this document becomes its failed result, and the batch goes on; only a usage
+        error (exit 2) or an engine that cannot run at all (exit 3) ends the run. Python warnings raised
+        meanwhile become the result's warnings (collecting_warnings)."""
+        path = self.result.path
         try:
-            yield
-        except (InputError, DocumentTimeout) as exc:
-            self.result.errors.append(ErrorItem(code=exc.code, message=exc.message, fix=exc.fix))
+            with collecting_warnings() as caught:
+                yield
+        except UsageError as exc:
+            # a flag that cannot work, found only now (a context too small for this document's pages):
+            # the same flag fails every document, so the run ends with exit 2, naming the file
+            if exc.path is None:
+                exc.path = path
+            raise
         except EngineUnavailable:
             raise
-        except Exception as exc:  # a failed request for this document; the batch goes on
+        except DocvlError as exc:  # anticipated: unreadable input, --document-timeout, ...
+            self.result.errors.append(ErrorItem(code=exc.code, message=exc.message, fix=exc.fix))
+        except EngineRequestError as exc:  # a request that failed for good; the batch goes on
             left = self.time_left()
             if left is not None and left <= 0.5:  # the request was cut short by --document-timeout
                 self.result.errors.append(
@@ -194,8 +286,10 @@ class TaskRun:
                     )
                 )
             else:
-                self.result.errors.append(
-                    ErrorItem(code="engine", message=f"{type(exc).__name__}: {exc}", fix=getattr(exc, "fix", None))
-                )
+                self.result.errors.append(ErrorItem(code="engine", message=str(exc), fix=exc.fix))
+        except Exception as exc:  # not anticipated: a bug, said as one, never as a problem with the input
+            error = internal_error(exc, self.stage, path, debug=self.options.debug)
+            self.result.errors.append(ErrorItem(code=error.code, message=error.message, fix=error.fix))
         finally:
+            self.result.warnings.extend(w.message for w in caught.warnings())
             self.result.timings.total_s = time.perf_counter() - self._started

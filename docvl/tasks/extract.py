@@ -47,13 +47,18 @@ class _Attempt:
     logprobs: bool = False  # the engine sent token log-probabilities with the reply
 
 
+def extract_user_text(schema: dict[str, Any]) -> str:
+    """The request's text besides the pages: what the plan reserves tokens for (also checked up front)."""
+    return extract_instructions(nullable(schema))
+
+
 def extract_document(path: Path, options: ExtractOptions, *, engine: Engine, planning: Planning) -> DocumentResult:
     """Never raises for a problem with this document: the result says what went wrong."""
     result = DocumentResult(path=str(path), task="extract", status="failed", engine=engine.name)
     run = TaskRun(result, options, engine, planning)
     relaxed = nullable(options.schema)
     with run.guarded():
-        doc, plan = run.load_and_plan(path, extract_instructions(relaxed), schema=options.schema)
+        doc, plan = run.load_and_plan(path, extract_user_text(options.schema), schema=options.schema)
         scored = options.confidence or options.min_confidence is not None
         per_window = [
             _extract_window(run, window, options.retries, relaxed, scored) for window in run.windows(doc, plan)
