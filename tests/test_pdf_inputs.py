@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
+from pathlib import Path
 
 import pymupdf
 import pytest
@@ -295,8 +297,8 @@ def test_embedded_files_are_listed_by_name(tmp_path):
     assert loaded.attachments == ("invoice.pdf", "data.csv")
     (warning,) = loaded.warnings
     assert warning.code == "attachments" and warning.pages == (2,)  # the annotation's page
-    assert warning.message.startswith("2 embedded files not read (invoice.pdf, data.csv); ")
-    assert "pdfdetach -saveall cover.pdf" in warning.message
+    assert warning.message.startswith("2 embedded files (invoice.pdf, data.csv): not part of this document's pages")
+    assert "pass --attachments" in warning.message and "pdfdetach -saveall cover.pdf" in warning.message
 
 
 # --- a second opinion from PDFium --------------------------------------------------------------------
@@ -350,7 +352,7 @@ def warned_inputs(tmp_path):
     return {
         "xfa_form": (xfa_pdf(tmp_path / "form.pdf", dynamic=True), "an XFA form: only its static page is read"),
         "no_size": (sizeless_pdf(tmp_path / "gaps.pdf"), "skipped pages 3, 7: no size (empty MediaBox)"),
-        "attachments": (cover, "1 embedded file not read (invoice.pdf)"),
+        "attachments": (cover, "1 embedded file (invoice.pdf): not part of this document's pages"),
         "encrypted_attachments": (
             attachment_encrypted_pdf(tmp_path / "locked_attachment.pdf"),
             "only the PDF's embedded files (invoice.pdf) are encrypted",
@@ -447,3 +449,53 @@ def test_encrypted_attachments_are_not_extracted(tmp_path):
     found, warnings = extract_attachments(attachment_encrypted_pdf(tmp_path / "cover.pdf"), tmp_path / "out")
     assert found == [] and [w.message for w in warnings] == ["embedded file invoice.pdf not read: encrypted"]
     assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["plan", "ask", "extract", "render"])
+def test_attachments_option_reads_embedded_files_as_documents(command, run_cli, tmp_path):
+    """--attachments: the invoice attached to a cover page is a document of its own, named
+    cover.pdf#invoice.pdf, right after the cover; a CSV among them is said, not read; nothing is left on
+    disk but what the command writes."""
+    import io
+
+    from PIL import Image
+
+    inner = text_pdf(tmp_path / "inner.pdf", pages=1, texts=["Invoice 4711 total 99.00 EUR"]).read_bytes()
+    png = io.BytesIO()
+    Image.new("RGB", (400, 300), "white").save(png, format="PNG")
+    cover = tmp_path / "in" / "cover.pdf"
+    cover.parent.mkdir()
+    with pymupdf.open(text_pdf(tmp_path / "plain.pdf", pages=1, texts=["Please find the invoice attached"])) as doc:
+        doc.embfile_add("invoice.pdf", inner)
+        doc.embfile_add("scan.png", png.getvalue())
+        doc.embfile_add("data.csv", b"a,b\n1,2\n")
+        doc.save(cover)
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"total": {"type": "number"}}}))
+    args = {
+        "plan": ("plan", cover, "--json"),
+        "ask": ("ask", cover, "What is the total?", "--engine", "text", "--json"),
+        "extract": ("extract", cover, "--schema", schema, "--engine", "text", "--format", "json"),
+        "render": ("render", cover, "-o", tmp_path / "out"),
+    }[command]
+    before = set(Path(tempfile.gettempdir()).glob("docvl-attachments-*"))
+    without = run_cli(*args)
+    result = run_cli(*args, "--attachments")
+    _no_traceback(result)
+    assert result.code == 0, result.err
+    assert f"warning: {cover}: embedded file data.csv not read" in result.err
+    shown = [str(cover), f"{cover}#invoice.pdf", f"{cover}#scan.png"]
+    if command == "render":
+        assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["cover", "cover.pdf#invoice", "cover.pdf#scan"]
+        assert all(f"{name}: " in result.err for name in shown)
+    else:
+        data = json.loads(result.out)
+        documents = data["documents"] if command == "plan" else data
+        assert [d["_file" if command == "extract" else "path"] for d in documents] == shown
+        if command == "plan":
+            assert len(json.loads(without.out)["documents"]) == 1
+        else:  # one file named: one object (ask), one record (extract) without --attachments
+            assert isinstance(json.loads(without.out), dict) or len(json.loads(without.out)) == 1
+    if command == "ask":
+        assert "4711" in json.dumps(json.loads(result.out)[1])  # the invoice was read
+    assert set(Path(tempfile.gettempdir()).glob("docvl-attachments-*")) == before  # nothing left behind

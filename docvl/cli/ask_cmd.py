@@ -15,7 +15,7 @@ from docvl.batch import Outcome
 from docvl.cli import options as opt
 from docvl.cli.console import stderr, stdout
 from docvl.cli.output_file import BatchOutput
-from docvl.cli.run import BatchFlags, PageTicker, docvl_command, find_inputs, run_and_report, start_engine
+from docvl.cli.run import BatchFlags, PageTicker, docvl_command, find_inputs, named, run_and_report, start_engine
 from docvl.engines import EngineOptions
 from docvl.errors import UsageError
 from docvl.results import DocumentResult
@@ -87,6 +87,7 @@ def ask_command(
     http_retries: opt.HttpRetries = 4,
     pages: opt.Pages = None,
     password: opt.Password = None,
+    attachments: opt.Attachments = False,
     dpi: opt.Dpi = opt.DEFAULTS["dpi"],
     renderer: opt.Renderer = "pymupdf",
     workers: opt.Workers = 1,
@@ -145,7 +146,7 @@ def ask_command(
     system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
     user = ask_user_text(question)
     opt.check_room(cfg, system=system, user=user)  # before any document, and before the engine starts
-    sources = find_inputs(inputs, err)
+    sources = find_inputs(inputs, err, attachments=attachments, password=password)
     engine_options = EngineOptions(
         server=server,
         model=model,
@@ -203,7 +204,7 @@ def ask_command(
     try:
         code = run_and_report(
             sources.files,
-            lambda path: ask_document(path, options, engine=eng, planning=cfg),
+            named(sources, lambda path: ask_document(path, options, engine=eng, planning=cfg)),
             concurrency=concurrency if eng.reads == "pixels" else 1,
             flags=BatchFlags(report=report, fail_fast=fail_fast, max_failures=max_failures, quiet=quiet),
             err=err,
@@ -221,9 +222,10 @@ def ask_command(
         if not show_reasoning:  # the trace is kept out of results unless asked for
             for item in payload:
                 item["reasoning"] = None
-        # One file named on the command line gives one object; folders, globs or several files a list,
-        # whatever they turn out to hold, so a script's parsing does not depend on a folder's contents.
-        single = len(inputs) == 1 and Path(inputs[0]).is_file()
+        # One file named on the command line gives one object; folders, globs, several files or
+        # --attachments a list, whatever they turn out to hold, so a script's parsing does not depend on
+        # a folder's contents or on whether a PDF has attachments.
+        single = len(inputs) == 1 and Path(inputs[0]).is_file() and not attachments
         sys.stdout.write(json.dumps(payload[0] if single and payload else payload, indent=2, ensure_ascii=False) + "\n")
     raise typer.Exit(code)
 

@@ -11,7 +11,7 @@ import typer
 from docvl.cli import options as opt
 from docvl.cli.console import stderr
 from docvl.cli.output_file import BatchOutput
-from docvl.cli.run import BatchFlags, PageTicker, docvl_command, find_inputs, run_and_report, start_engine
+from docvl.cli.run import BatchFlags, PageTicker, docvl_command, find_inputs, named, run_and_report, start_engine
 from docvl.engines import EngineOptions
 from docvl.schema import load_schema
 from docvl.tasks.extract import ExtractOptions, extract_document, extract_user_text
@@ -94,6 +94,7 @@ def extract_command(
     structured: opt.Structured = "auto",
     pages: opt.Pages = None,
     password: opt.Password = None,
+    attachments: opt.Attachments = False,
     dpi: opt.Dpi = opt.DEFAULTS["dpi"],
     renderer: opt.Renderer = "pymupdf",
     workers: opt.Workers = 1,
@@ -145,7 +146,7 @@ def extract_command(
     system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
     user = extract_user_text(the_schema)
     opt.check_room(cfg, system=system, user=user)  # before any document, and before the engine starts
-    sources = find_inputs(files, err)
+    sources = find_inputs(files, err, attachments=attachments, password=password)
     engine_options = EngineOptions(
         server=server,
         model=model,
@@ -196,7 +197,7 @@ def extract_command(
     try:
         code = run_and_report(
             sources.files,
-            lambda path: extract_document(path, options, engine=eng, planning=cfg),
+            named(sources, lambda path: extract_document(path, options, engine=eng, planning=cfg)),
             concurrency=concurrency if eng.reads == "pixels" else 1,
             flags=BatchFlags(report=report, fail_fast=fail_fast, max_failures=max_failures, quiet=quiet),
             err=err,

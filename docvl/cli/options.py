@@ -373,6 +373,14 @@ Think = Annotated[
 Renderer = Annotated[
     str, typer.Option("--renderer", help="PDF rasterizer: pymupdf, pdfium or poppler.", rich_help_panel=INPUTS)
 ]
+Attachments = Annotated[
+    bool,
+    typer.Option(
+        "--attachments",
+        help="Also read the PDFs and images embedded in PDFs, each as a document of its own (outer.pdf#invoice.pdf).",
+        rich_help_panel=INPUTS,
+    ),
+]
 Workers = Annotated[
     int, typer.Option("--workers", min=1, help="Processes that draw and encode pages.", rich_help_panel=INPUTS)
 ]

@@ -58,6 +58,7 @@ def plan_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON (every page, every field).")] = False,
     pages: opt.Pages = None,
     password: opt.Password = None,
+    attachments: opt.Attachments = False,
     dpi: opt.Dpi = opt.DEFAULTS["dpi"],
     context: opt.Context = opt.DEFAULTS["context"],
     max_output: opt.MaxOutput = opt.DEFAULTS["max_output"],
@@ -88,14 +89,15 @@ def plan_command(
         embedding_model=embedding_model,
     )
     system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
-    sources = find_inputs(files, err)
+    sources = find_inputs(files, err, attachments=attachments, password=password)
 
     opt.check_room(cfg, system=system, user=question)  # before any document
 
     results: list[dict] = []
     failed = 0
     for path in sources.files:
-        with one_document(path, debug=debug) as step:
+        shown = sources.display(path)  # an attachment: outer.pdf#invoice.pdf
+        with one_document(path, debug=debug, name=shown) as step:
             doc = load_document(path, password=password, selection=cfg.selection, dpi=dpi)
             contents = read_contents(doc)
             step.stage = PLANNING
@@ -103,15 +105,15 @@ def plan_command(
         if step.error is not None:
             failed += 1
             for warning in step.warnings:
-                warning_line(err, path, warning)
+                warning_line(err, shown, warning)
             error_line(err, step.error)
-            results.append({"path": str(path), "status": "failed", "error": step.error.to_dict()})
+            results.append({"path": shown, "status": "failed", "error": step.error.to_dict()})
             continue
         for warning in [*doc.warnings, *step.warnings]:
-            warning_line(err, path, warning)
-        results.append(_document_json(doc, plan, step.warnings))
+            warning_line(err, shown, warning)
+        results.append({**_document_json(doc, plan, step.warnings), "path": shown})
         if not as_json:
-            _print_plan(out, doc, plan)
+            _print_plan(out, doc, plan, shown)
     if as_json:
         payload = {"documents": results, "skipped": [str(p) for p in sources.skipped]}
         out.out(json.dumps(payload, indent=2, ensure_ascii=False), highlight=False)
@@ -129,10 +131,10 @@ def _document_json(doc: Document, plan: Plan, library: list[DocumentWarning]) ->
     }
 
 
-def _print_plan(out, doc: Document, plan: Plan) -> None:
+def _print_plan(out, doc: Document, plan: Plan, shown: str) -> None:
     unit = "pt" if doc.kind == "pdf" else "px"
     table = Table(
-        title=f"{escape(str(doc.path))}  ({doc.format}, {len(doc.pages)} of {doc.page_count} pages)",
+        title=f"{escape(shown)}  ({doc.format}, {len(doc.pages)} of {doc.page_count} pages)",
         title_justify="left",
         show_edge=False,
         pad_edge=False,

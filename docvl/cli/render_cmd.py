@@ -51,6 +51,7 @@ def render_command(
     ] = 2,
     pages: opt.Pages = None,
     password: opt.Password = None,
+    attachments: opt.Attachments = False,
     dpi: opt.Dpi = opt.DEFAULTS["dpi"],
     context: opt.Context = opt.DEFAULTS["context"],
     max_output: opt.MaxOutput = opt.DEFAULTS["max_output"],
@@ -95,10 +96,12 @@ def render_command(
     opt.check_room(cfg, system=model.chat.no_think_system, user=question)  # before any document
     failed = 0
     used_names: set[str] = set()
-    for path in find_inputs(files, err).files:
-        name = _folder_name(path, used_names)
+    sources = find_inputs(files, err, attachments=attachments, password=password)
+    for path in sources.files:
+        shown = sources.display(path)  # an attachment: outer.pdf#invoice.pdf
+        name = _folder_name(Path(shown), used_names)
         staging = None
-        with one_document(path, debug=debug) as step:
+        with one_document(path, debug=debug, name=shown) as step:
             try:
                 doc = load_document(path, password=password, selection=cfg.selection, dpi=dpi)
                 contents = read_contents(doc)
@@ -107,7 +110,7 @@ def render_command(
                     doc, contents, cfg, system=model.chat.no_think_system, user=question, query=question or None
                 )
                 for warning in doc.warnings:
-                    warning_line(err, path, warning)
+                    warning_line(err, shown, warning)
                 # Pages go to a hidden folder that is renamed into place when the document is complete:
                 # a failure half-way leaves nothing behind, and a re-run replaces the old pages whole.
                 step.stage = WRITING
@@ -122,7 +125,7 @@ def render_command(
                 for page in progress(render_pages(doc, requests, renderer=renderer, workers=workers, encode="png")):
                     step.stage = WRITING
                     for warning in page.warnings:
-                        warning_line(err, path, f"page {page.number}: {warning}")
+                        warning_line(err, shown, f"page {page.number}: {warning}")
                     (staging / f"page-{page.number:04d}.png").write_bytes(page.encoded.data)
                     if page.encoded_thumbnail is not None:
                         (staging / f"page-{page.number:04d}-thumb.png").write_bytes(page.encoded_thumbnail.data)
@@ -135,14 +138,14 @@ def render_command(
                     raise  # not ours to explain: an internal error (one_document)
                 raise DocvlError(
                     f"cannot write the pages ({exc.strerror or exc})",
-                    path=path,
+                    path=shown,
                     fix="check free space and permissions",
                 ) from exc
             finally:
                 if staging is not None:
                     shutil.rmtree(staging, ignore_errors=True)
         for warning in step.warnings:
-            warning_line(err, path, warning)
+            warning_line(err, shown, warning)
         if step.error is not None:
             failed += 1
             error_line(err, step.error)
@@ -150,7 +153,7 @@ def render_command(
         texts = sum(p.mode != "image" for p in plan.pages)
         dropped = f", {len(plan.dropped)} left out (docvl plan says why)" if plan.dropped else ""
         err.print(
-            f"{escape(str(path))}: {len(requests)} page image(s), {texts} page text(s) written to "
+            f"{escape(shown)}: {len(requests)} page image(s), {texts} page text(s) written to "
             f"{escape(str(output / name))}{dropped}"
         )
     raise typer.Exit(EXIT_DOCUMENT_FAILED if failed else EXIT_OK)

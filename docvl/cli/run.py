@@ -31,7 +31,7 @@ from rich.table import Table
 from rich.text import Text
 
 from docvl.batch import FailureLimit, Journal, Outcome, run_batch
-from docvl.cli.console import error_line, library_output, stderr
+from docvl.cli.console import error_line, library_output, stderr, warning_line
 from docvl.engines import EngineOptions, open_engine
 from docvl.errors import (
     EXIT_DOCUMENT_FAILED,
@@ -102,25 +102,29 @@ class DocumentStep:
 
 
 @contextmanager
-def one_document(path: Path, *, debug: bool = False) -> Iterator[DocumentStep]:
+def one_document(path: Path, *, debug: bool = False, name: str | None = None) -> Iterator[DocumentStep]:
     """The rules of tasks.common.TaskRun.guarded for a command's own loop: a problem with the document
     ends the block and is kept in ``step.error`` (an unanticipated exception as an InternalError); a
-    usage error, found only now, ends the run (exit 2) naming the file."""
+    usage error, found only now, ends the run (exit 2) naming the file. ``name``: how the file is shown,
+    when not as ``path`` (an attachment saved to a temporary folder)."""
     step = DocumentStep(path)
+    shown = name or str(path)
     caught = None
     try:
         with collecting_warnings() as caught:
             yield step
     except UsageError as exc:
-        if exc.path is None:
-            exc.path = str(path)
+        if exc.path is None or exc.path == str(path):
+            exc.path = shown
         raise
     except EngineUnavailable:
         raise
     except DocvlError as exc:
+        if exc.path == str(path):
+            exc.path = shown
         step.error = exc
     except Exception as exc:
-        step.error = internal_error(exc, step.stage, path, debug=debug)
+        step.error = internal_error(exc, step.stage, shown, debug=debug)
     finally:
         if caught is not None:
             step.warnings = caught.warnings()
@@ -316,9 +320,10 @@ def log_result(err: Console, result: DocumentResult, *, reused: bool = False, an
         err.print(f"[green]ok[/]: {escape(result.path)} ({facts})")
 
 
-def find_inputs(inputs: list[str], err: Console):
+def find_inputs(inputs: list[str], err: Console, *, attachments: bool = False, password: str | None = None):
     """Files to process, with a note about what folders held besides documents. None at all is a usage
-    error: a CI job pointed at an empty or wrong folder must not pass."""
+    error: a CI job pointed at an empty or wrong folder must not pass. ``attachments``: the PDFs and
+    images embedded in PDFs too, each right after its PDF (Sources.with_attachments)."""
     from docvl.errors import UsageError
     from docvl.load import discover
 
@@ -334,4 +339,21 @@ def find_inputs(inputs: list[str], err: Console):
             f"no PDF or image files found in {', '.join(inputs)}",
             fix="check the path; folders are searched recursively for PDFs and images",
         )
+    if attachments:
+        sources.with_attachments(password)
+        for path, warning in sources.notes:
+            warning_line(err, path, warning)
     return sources
+
+
+def named(sources, task: Callable[[Path], DocumentResult]) -> Callable[[Path], DocumentResult]:
+    """``task`` with its result named as the user knows the file (an attachment: outer.pdf#invoice.pdf)."""
+    if not sources.names:
+        return task
+
+    def run(path: Path) -> DocumentResult:
+        result = task(path)
+        result.path = sources.display(path)
+        return result
+
+    return run

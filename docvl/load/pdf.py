@@ -324,10 +324,11 @@ def _attachment_warnings(
             "as viewers do; the embedded files were not read"
         )
         return [DocumentWarning("encrypted_attachments", message, pages)]
-    them = "them" if len(names) > 1 else "it"
+    # true with --attachments too: the embedded files are then documents of their own, listed after this one
     message = (
-        f"{len(names)} embedded file{'s' if len(names) > 1 else ''} not read{listed}; docvl reads the PDF's "
-        f"pages only: save {them} with `pdfdetach -saveall {shlex.quote(path.name)}` and pass {them} to docvl"
+        f"{len(names)} embedded file{'s' if len(names) > 1 else ''}{listed}: not part of this document's pages; "
+        "pass --attachments to read the PDFs and images among them as documents of their own "
+        f"(or save them with `pdfdetach -saveall {shlex.quote(path.name)}`)"
     )
     return [DocumentWarning("attachments", message, pages)]
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import glob
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from docvl.errors import UsageError
+from docvl.errors import InputError, UsageError
+from docvl.load.document import DocumentWarning
 from docvl.load.sniff import DOCUMENT_EXTENSIONS, sniff
 
 _GLOB_CHARS = set("*?[")
@@ -19,6 +21,40 @@ class Sources:
     # Files found inside folders that are neither PDFs nor images (by content). Named files are never
     # skipped: they go to the load stage, which reports what is wrong with them.
     skipped: list[Path] = field(default_factory=list)
+    # How a file is shown when it is not a path the user gave: an embedded file saved to a temporary
+    # folder is "outer.pdf#invoice.pdf" (with_attachments)
+    names: dict[Path, str] = field(default_factory=dict)
+    # what with_attachments was told about embedded files it could not read, as (outer file, warning)
+    notes: list[tuple[Path, DocumentWarning]] = field(default_factory=list)
+    _folder: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
+
+    def display(self, path: Path) -> str:
+        """``path`` as messages and results name it."""
+        return self.names.get(path, str(path))
+
+    def with_attachments(self, password: str | None = None) -> Sources:
+        """The embedded PDFs and images of every PDF, saved to a temporary folder and listed right after
+        their PDF, each a document of its own. The folder lives as long as this object (it is removed when
+        the command's Sources is garbage collected or the process exits, by TemporaryDirectory's own
+        finalizer), so nothing is left beside the user's files or in /tmp."""
+        from docvl.load.attachments import extract_attachments
+
+        self._folder = tempfile.TemporaryDirectory(prefix="docvl-attachments-")
+        files: list[Path] = []
+        for index, path in enumerate(self.files):
+            files.append(path)
+            try:
+                if sniff(path).kind != "pdf":
+                    continue
+                found, warnings = extract_attachments(path, Path(self._folder.name) / str(index), password=password)
+            except InputError:
+                continue  # the PDF itself is unreadable: its own load says why, with the rest of the batch
+            self.notes.extend((path, w) for w in warnings)
+            for attachment in found:
+                files.append(attachment.path)
+                self.names[attachment.path] = f"{path}#{attachment.name}"
+        self.files = files
+        return self
 
 
 def discover(inputs: list[str]) -> Sources:
