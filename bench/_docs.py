@@ -1,4 +1,4 @@
-"""Benchmark documents, built once from the shared corpus into bench/.cache/."""
+"""Benchmark documents, built once from the corpus (tests/corpus) into bench/.cache/."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ CACHE = HERE / ".cache"
 
 
 def corpus() -> Path:
-    for candidate in (os.environ.get("DOCVL_CORPUS"), HERE.parent.parent / "shared" / "corpus"):
-        if candidate and Path(candidate, "longdoc").is_dir():
-            return Path(candidate)
-    raise SystemExit("shared corpus not found: set DOCVL_CORPUS")
+    """tests/corpus, or the folder DOCVL_CORPUS names (same layout)."""
+    found = Path(os.environ.get("DOCVL_CORPUS") or HERE.parent / "tests" / "corpus")
+    if not (found / "longdoc").is_dir():
+        raise SystemExit(f"corpus not found at {found} (tests/corpus, or DOCVL_CORPUS)")
+    return found
 
 
 def _concat(target: Path, sources: list[Path], pages: int) -> Path:

@@ -1,4 +1,4 @@
-"""How well `docvl ask` with the text engine answers the long-document questions of the shared corpus.
+"""How well `docvl ask` with the text engine answers the long-document questions of tests/corpus.
 
     python bench/ask_accuracy.py [--scanned]
 

@@ -1,4 +1,4 @@
-"""Per-field accuracy of `docvl extract` on the shared invoice corpus against its golden JSON.
+"""Per-field accuracy of `docvl extract` on the invoices of tests/corpus against their golden JSON.
 
     python bench/extract_accuracy.py [--engine text] [--server URL]
 

@@ -1,6 +1,6 @@
 """How docvl takes broken and awkward inputs: every command on every file, counted by how it ended.
 
-    python bench/robustness.py                  # ../shared/corpus/broken (when present) + generated files
+    python bench/robustness.py                  # tests/corpus/broken + generated files
     python bench/robustness.py --inputs DIR     # every file (and folder) directly in DIR instead
     python bench/robustness.py --no-generated --timeout 30
 
@@ -45,8 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "broken"
-METADATA = {"index.json", "README.md"}  # the shared corpus describes itself; not inputs
+DEFAULT_CORPUS = REPO / "tests" / "corpus" / "broken"
+METADATA = {"index.json", "README.md"}  # the corpus describes itself; not inputs
 QUESTION = "What is the total?"
 SCHEMA = {
     "type": "object",
@@ -226,7 +226,7 @@ def inputs_of(folder: Path, skip: set[str]) -> list[Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--inputs", type=Path, help="a folder: every file and folder directly in it is one input")
-    parser.add_argument("--no-generated", action="store_true", help="only --inputs (or the shared corpus)")
+    parser.add_argument("--no-generated", action="store_true", help="only --inputs (or tests/corpus/broken)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per run before it is killed")
     parser.add_argument("--threads", type=int, default=2, help="runs at once")
     parser.add_argument(
@@ -251,7 +251,7 @@ def main() -> None:
             generate(generated)
             inputs += inputs_of(generated, set())
         if not inputs:
-            raise SystemExit("no inputs: pass --inputs DIR (the shared corpus is not beside the repository)")
+            raise SystemExit(f"no inputs: pass --inputs DIR ({DEFAULT_CORPUS} is missing)")
         jobs = [(c, p) for p in inputs for c in commands]
         print(
             f"{len(inputs)} inputs x {len(commands)} commands = {len(jobs)} runs, {args.threads} at a time", flush=True

@@ -1,6 +1,6 @@
 """Typed errors. Each one names the file (when there is one) and the fix, and carries its exit code.
 
-Exit codes follow design.md §3: 1 a document failed, 2 usage error, 3 engine unavailable, 130 interrupted.
+Exit codes follow docs/design.md §3: 1 a document failed, 2 usage error, 3 engine unavailable, 130 interrupted.
 Input errors are raised by the load stage and turned into a failed result for that one document;
 they never stop a batch. An exception docvl did not anticipate (a bug) becomes an InternalError for that
 one document: named as such, with what was being done, never dressed up as a problem with the input.

@@ -1,4 +1,4 @@
-"""What a run produces: one DocumentResult per input, whatever happened to it (design.md §2)."""
+"""What a run produces: one DocumentResult per input, whatever happened to it (docs/design.md §2)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from docvl.plan import Plan
+from docvl.planner import Plan
 
 Status = Literal["ok", "partial", "failed"]
 

@@ -1,4 +1,4 @@
-"""Every file of shared/corpus/broken gets its documented behaviour (index.json), through the CLI.
+"""Every file of tests/corpus/broken gets its documented behaviour (index.json), through the CLI.
 
 docvl's choice for each file is written down here and checked against what index.json allows, so a
 new corpus file fails the suite until someone decides what docvl does with it.
@@ -13,7 +13,7 @@ from PIL import ImageStat
 
 from docvl.load import load_document
 from docvl.pages import PageSelection
-from docvl.plan import plan_pages
+from docvl.planner import plan_pages
 from docvl.profiles import get_profile
 from docvl.render import PageRequest, render_pages
 from docvl.render.textlayer import TextLayer

@@ -1,5 +1,5 @@
-"""The plan-recall bench's own inputs (bench/recall_docs): the hand-written paraphrases match the shared corpus's
-questions, and the generator builds its two documents with every question on real pages (measured anchors,
+"""The plan-recall bench's own inputs (bench/recall_docs): the hand-written paraphrases match the questions of
+tests/corpus/longdoc, and the generator builds its two documents with every question on real pages (measured anchors,
 scanned pages without a text layer, an outline). It does not run docvl's ranking: bench/plan_recall.py does."""
 
 from __future__ import annotations
@@ -23,17 +23,16 @@ def _make():
     return make
 
 
-def test_paraphrases_reword_every_shared_question():
+def test_paraphrases_reword_every_corpus_question():
     items = json.loads(PARAPHRASES.read_text())
     assert len(items) == 60
     for item in items:
         assert item["paraphrase"].strip() and item["paraphrase"] != item["question"]
         assert item["kind"] in KINDS
         assert (item["kind"] == "two-page") == (len(item["pages"]) > 1)
-    longdoc = BENCH.parent.parent / "shared" / "corpus" / "longdoc"
-    if not longdoc.is_dir():
-        pytest.skip("shared corpus not beside the checkout")
-    for qa in longdoc.glob("*.qa.json"):
+    qas = sorted((BENCH.parent / "tests" / "corpus" / "longdoc").glob("*.qa.json"))  # these files, not DOCVL_CORPUS
+    assert {qa.name for qa in qas} == {i["file"] for i in items}
+    for qa in qas:
         questions = {q["question"]: q["pages"] for q in json.loads(qa.read_text())}
         mine = {i["question"]: i["pages"] for i in items if i["file"] == qa.name}
         assert mine == questions, qa.name

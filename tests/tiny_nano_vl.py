@@ -2,7 +2,7 @@
 
 RADIO vision encoder -> pixel shuffle 0.5 -> mlp1 projector -> NemotronH hybrid LLM (Mamba-2, attention and
 MLP layers), built with transformers' own `nemotron_h_omni` class, whose weight names are the checkpoint's
-(notes/engines-on-cpu.md §3). The config is rewritten in the checkpoint's layout (`NemotronH_Nano_VL_V2`:
+(docs/notes/engines-on-cpu.md §3). The config is rewritten in the checkpoint's layout (`NemotronH_Nano_VL_V2`:
 `llm_config`, `vit_hidden_size`, `img_context_token_id`), and the tokenizer is trained here with the
 Nemotron-H chat template and the <img>, </img>, <image> tokens (§4). About 2M parameters; saved in ~2 s.
 """
@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from tests.tiny_vlm import SPECIALS as VLM_SPECIALS
-from tests.tiny_vlm import TEMPLATE  # the Nemotron-H turn layout (notes/engines-on-cpu.md §4)
+from tests.tiny_vlm import TEMPLATE  # the Nemotron-H turn layout (docs/notes/engines-on-cpu.md §4)
 
 SPECIALS = [*VLM_SPECIALS, "<think>", "</think>"]
 TEXT_CONFIG = dict(model_type="nemotron_h", vocab_size=512, hidden_size=128, hybrid_override_pattern="M-M*-M-",

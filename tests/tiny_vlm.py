@@ -2,7 +2,7 @@
 
 LLaVA (a one-layer CLIP vision tower) around a NemotronH text model (Mamba-2, attention and MLP
 layers, as in Nemotron Nano V2), with a tokenizer trained here that carries the Nemotron-H turn
-layout. Built in a few seconds from configs; nothing is downloaded (shared/notes/engines-on-cpu.md §4-5).
+layout. Built in a few seconds from configs; nothing is downloaded (docs/notes/engines-on-cpu.md §4-5).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
     python bench/recall_docs/make.py [OUTDIR]        (default: bench/.cache/recall_docs/<version>/)
 
-Two documents of kinds the shared corpus lacks, each written to OUTDIR as <name>.pdf and <name>.qa.json:
+Two documents of kinds tests/corpus lacks, each written to OUTDIR as <name>.pdf and <name>.qa.json:
 
   larkhaven_budget_2025   the annual budget and audited financial report of a fictional city (US letter,
                           330+ pages): thirteen department chapters whose prose keeps naming the department
@@ -503,7 +503,7 @@ def _footer(page: pymupdf.Page, left: str, right: str) -> None:
 
 
 def _rasterise(doc: pymupdf.Document, index: int, rng: random.Random) -> None:
-    """Replace a page by a scan of itself, like the shared corpus's make_scanned.py: 150 dpi greyscale, a
+    """Replace a page by a scan of itself, like tests/corpus/tools/make_scanned.py: 150 dpi greyscale, a
     slight skew, grey paper, JPEG quality 65, and no text layer."""
     page = doc[index]
     pix = page.get_pixmap(dpi=150, colorspace=pymupdf.csGRAY)

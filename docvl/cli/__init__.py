@@ -1,5 +1,5 @@
 """The `docvl` command. Each sub-command lives in its own module; this one wires them and maps errors to
-exit codes (design.md §3)."""
+exit codes (docs/design.md §3)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """What the planner and the engines need to know about a model, behind one small interface.
 
-A profile owns the model facts (design.md §1): how an image becomes tiles and tokens, the context
+A profile owns the model facts (docs/design.md §1): how an image becomes tiles and tokens, the context
 window, and the chat conventions. Another model is a new profile, registered under the
 ``docvl.profiles`` entry-point group; nothing else changes.
 """
@@ -53,13 +53,27 @@ class ChatConventions:
 
 @runtime_checkable
 class ModelProfile(Protocol):
-    name: str
-    tile_size: int
-    default_context: int
-    max_context: int
-    max_tiles_limit: int
-    default_max_tiles: int
-    chat: ChatConventions
+    # read-only members, so that a frozen dataclass (InternVLProfile) is a ModelProfile
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def tile_size(self) -> int: ...
+
+    @property
+    def default_context(self) -> int: ...
+
+    @property
+    def max_context(self) -> int: ...
+
+    @property
+    def max_tiles_limit(self) -> int: ...
+
+    @property
+    def default_max_tiles(self) -> int: ...
+
+    @property
+    def chat(self) -> ChatConventions: ...
 
     def grid(self, width: float, height: float, max_tiles: int, thumbnail: bool = True) -> Grid:
         """The tile grid the model's preprocessing picks for an image of ``width`` x ``height`` px."""

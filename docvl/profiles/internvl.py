@@ -1,6 +1,6 @@
 """InternVL-style dynamic tiling, shared by every model that preprocesses images this way.
 
-The algorithm is the one design.md §1.1 describes (InternVL ``dynamic_preprocess``): pick the
+The algorithm is the one docs/design.md §1.1 describes (InternVL ``dynamic_preprocess``): pick the
 cols x rows grid whose shape is closest to the image's, break exact ties towards the larger grid only
 when the image has enough pixels to fill it, resize the whole image to the grid and cut tiles, then
 append a thumbnail when there is more than one tile.

@@ -1,6 +1,6 @@
 """NVIDIA Nemotron Nano V2 VL (12B): 512-px tiles, 256 tokens each after pixel shuffle, up to 12 + thumbnail.
 
-Facts and sources: design.md §1 and notes/nemotron-nano-v2-vl.md.
+Facts and sources: docs/design.md §1 and docs/notes/nemotron-nano-v2-vl.md.
 """
 
 from docvl.profiles.base import ChatConventions

@@ -1,7 +1,7 @@
 """OCR for pages without a text layer (scans), with RapidOCR: PP-OCR models that ship inside the wheel,
 so nothing is downloaded. Optional: `pip install 'docvl[ocr]'`. Used by engines that read text.
 
-Measured in notes/pdf-libraries.md §4: CER 9.8%, 2.6 s/page at 200 dpi on 2 cores; slower but
+Measured in docs/notes/pdf-libraries.md §4: CER 9.8%, 2.6 s/page at 200 dpi on 2 cores; slower but
 model-free alternatives would need system packages (tesseract), which a pip extra cannot bring.
 """
 
@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from typing import TYPE_CHECKING
 
 from PIL import Image
+
+if TYPE_CHECKING:
+    from rapidocr import RapidOCR
 
 
 def ocr_available() -> bool:
@@ -21,7 +25,7 @@ class OcrReader:
     """One OCR engine, loaded on first use and kept for the pages that follow."""
 
     def __init__(self) -> None:
-        self._engine = None
+        self._engine: RapidOCR | None = None
 
     def read(self, image: Image.Image) -> str:
         if self._engine is None:
