@@ -22,7 +22,7 @@ from _docs import born_digital, scanned
 
 from docvl.load import load_document
 from docvl.pages import PageSelection
-from docvl.plan import plan_pages
+from docvl.planner import plan_pages
 from docvl.profiles import get_profile
 from docvl.render import PageRequest, render_pages
 from docvl.tokens import EstimateCounter

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _docs import born_digital, scanned
 
 from docvl.load import load_document
-from docvl.plan import plan_pages
+from docvl.planner import plan_pages
 from docvl.profiles import get_profile
 from docvl.render import PageRequest, render_pages
 from docvl.tokens import EstimateCounter

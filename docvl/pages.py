@@ -26,6 +26,7 @@ class PageSelection:
         if spec is None or not spec.strip():
             return cls.all()
         ranges: list[tuple[int, int | None]] = []
+        hi: int | None  # None: to the last page
         for part in spec.split(","):
             m = _PART.match(part)
             first, dash, last = m.groups() if m else (None, None, None)

@@ -157,7 +157,7 @@ def plan_pages(
     labels = [counter.count(PAGE_LABEL.format(number=p.number)) for p in pages]
     modes = [_page_mode(settings.page_mode, (contents or {}).get(p.number)) for p in pages]
     texts = [
-        counter.count(contents[p.number].text) + TEXT_PART_OVERHEAD if mode != "image" else 0
+        counter.count((contents or {})[p.number].text) + TEXT_PART_OVERHEAD if mode != "image" else 0
         for p, (mode, _) in zip(pages, modes, strict=True)
     ]
 
@@ -309,7 +309,9 @@ def _cap_images(
     return capped
 
 
-def _page_mode(setting: str, content: PageContent | None) -> tuple[Literal["image", "text", "both"], str]:
+def _page_mode(
+    setting: Literal["auto", "image", "text", "both"], content: PageContent | None
+) -> tuple[Literal["image", "text", "both"], str]:
     if content is None or not content.text.strip():
         return "image", "no text layer"
     if setting == "image":
@@ -389,7 +391,7 @@ def _select_relevant(
     score. None when there is nothing to rank by, or the textless pages alone overflow."""
     scores = [relevance.get(p.number) for p in pages]
     unknown = [i for i, s in enumerate(scores) if s is None]
-    ranked = sorted((i for i, s in enumerate(scores) if s), key=lambda i: (-scores[i], i))
+    ranked = sorted((i for i, s in enumerate(scores) if s), key=lambda i: (-(scores[i] or 0.0), i))
     if not ranked:
         notes.append("no page's text matches the question's words: pages are not ranked")
         return None

@@ -4,21 +4,22 @@ text, relevance to the question) and hand it to the planner. Shared by `docvl pl
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from docvl.dense import DenseRanker
 from docvl.load.document import Document
 from docvl.pages import PageSelection, page_list
-from docvl.plan import Plan, PlanSettings, plan_pages
+from docvl.planner import Plan, PlanSettings, check_settings, plan_pages
 from docvl.profiles import ModelProfile
 from docvl.relevance import RankedPage, Ranking, rank_question, rank_schema
 from docvl.render import PageRequest, render_pages
 from docvl.render.ocr import OcrReader, ocr_available
 from docvl.render.textlayer import PageContent
 from docvl.textindex import detect_languages
-from docvl.tokens import TokenCounter
+from docvl.tokens import HFTokenizerCounter, TokenCounter
 
 OCR_RANK_TILES = 2
 
@@ -121,3 +122,30 @@ def _ocr_texts(document: Document, numbers: list[int], planning: Planning) -> di
         for n in numbers
     ]
     return {page.number: reader.read(page.image) for page in render_pages(document, requests)}
+
+
+# -- planning for a started engine ------------------------------------------------------------------------
+
+
+def with_engine_context(cfg: Planning, engine, note: Callable[[str], None]) -> Planning:
+    """A server that takes shorter requests than --context (vllm serve --max-model-len N): plan for N, or
+    every request of a full window would be refused."""
+    limit = getattr(engine, "max_model_len", None)
+    if not limit or limit >= cfg.settings.context:
+        return cfg
+    settings = cfg.settings.model_copy(update={"context": limit})
+    check_settings(settings, cfg.profile)
+    note(
+        f"the server takes requests of at most {limit:,} tokens (its --max-model-len): planning for {limit:,} "
+        f"instead of --context {cfg.settings.context:,}"
+    )
+    return replace(cfg, settings=settings)
+
+
+def with_engine_tokenizer(cfg: Planning, engine, tokenizer: Path | None) -> Planning:
+    """An in-process engine's own tokenizer counts the plan's text exactly, unless --tokenizer names one."""
+    own = getattr(engine, "tokenizer", None)
+    if tokenizer is not None or own is None:
+        return cfg
+    counter = HFTokenizerCounter.of(own, f"tokenizer of {engine.model}", cfg.profile.chat.template_overhead_tokens)
+    return replace(cfg, counter=counter)

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from docvl.plan import PAGE_LABEL
+from docvl.planner import PAGE_LABEL
 from docvl.render.base import RenderedPage
 
 

@@ -30,20 +30,34 @@ def load_schema(spec: str) -> dict[str, Any]:
         raise UsageError(
             f"--schema {spec}: no such file", fix="pass a JSON Schema file or a pydantic model as module:Class"
         )
+    return checked(schema, f"--schema {spec}")
+
+
+def as_schema(schema: Any) -> dict[str, Any]:
+    """What the Python API takes as a schema: a JSON Schema dict, a JSON Schema file's path, or a pydantic
+    model class. Checked as the CLI checks --schema; raises UsageError."""
+    to_schema = getattr(schema, "model_json_schema", None)
+    if isinstance(schema, type) and callable(to_schema):
+        return checked(to_schema(), f"schema {schema.__name__}")
+    if isinstance(schema, str | Path):
+        return load_schema(str(schema))
+    return checked(copy.deepcopy(schema), "schema")
+
+
+def checked(schema: Any, spec: str) -> dict[str, Any]:
+    """``schema`` if it is a JSON Schema docvl can extract with; ``spec`` names it in the error."""
     if not isinstance(schema, dict):
-        raise UsageError(f"--schema {spec}: a schema must be a JSON object", fix="see schemas/invoice.json")
+        raise UsageError(f"{spec}: a schema must be a JSON object", fix="see schemas/invoice.json")
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
-        raise UsageError(f"--schema {spec}: not a valid JSON Schema ({exc.message})", fix="fix the schema") from exc
+        raise UsageError(f"{spec}: not a valid JSON Schema ({exc.message})", fix="fix the schema") from exc
     if schema.get("type", "object") != "object" or not schema.get("properties"):
-        raise UsageError(
-            f"--schema {spec}: the top level must be an object with properties", fix="see schemas/invoice.json"
-        )
+        raise UsageError(f"{spec}: the top level must be an object with properties", fix="see schemas/invoice.json")
     clash = [name for name in schema["properties"] if name in RESERVED]
     if clash:
         raise UsageError(
-            f"--schema {spec}: field name(s) {', '.join(clash)} are docvl's own output columns",
+            f"{spec}: field name(s) {', '.join(clash)} are docvl's own output columns",
             fix="rename them in the schema",
         )
     return schema

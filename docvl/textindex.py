@@ -394,14 +394,14 @@ def _latin_language(words: list[str]) -> tuple[str | None, float]:
     found = index.keys() & set(words[:_SAMPLE_WORDS])  # set operations in C: no Python loop over the words
     if len(found) < _MIN_STOP_WORDS:
         return None, 0.0
-    scores: Counter[str] = Counter()
+    scores: dict[str, float] = {}  # fractional shares: a Counter holds int counts
     distinct: Counter[str] = Counter()
     for word in found:
         languages = index[word]
         for language in languages:
-            scores[language] += 1 / len(languages)
+            scores[language] = scores.get(language, 0.0) + 1 / len(languages)
             distinct[language] += 1
-    (best, first), *rest = scores.most_common(2)
+    (best, first), *rest = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:2]  # most_common(2)
     second = rest[0][1] if rest else 0.0
     confidence = round(first / sum(scores.values()), 3)
     if first < 1.0 or first < 1.5 * second or distinct[best] < 2:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from docvl.errors import UsageError
 
@@ -88,7 +88,8 @@ class HFTokenizerCounter:
         if getattr(self._tok, "chat_template", None):
             messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
             try:
-                ids = self._tok.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)
+                # a list of ids, or (transformers 5) a BatchEncoding holding them
+                ids: Any = self._tok.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)
             except ImportError as exc:  # transformers needs jinja2 for chat templates
                 raise UsageError(f"--tokenizer: {exc}", fix="pip install 'docvl[hf]' (or pip install jinja2)") from exc
             except Exception as exc:  # a template that rejects this layout (e.g. no system role)

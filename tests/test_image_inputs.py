@@ -22,7 +22,7 @@ from PIL import Image, ImageDraw, ImageFile, ImageStat
 from docvl.errors import CorruptFile, UnsupportedFile
 from docvl.load import discover, load_document
 from docvl.load.sniff import IMAGE_EXTENSIONS, IMAGE_FORMATS, SUPPORTED_HINT
-from docvl.plan import plan_pages
+from docvl.planner import plan_pages
 from docvl.profiles import get_profile
 from docvl.render import PageRequest, render_pages
 from docvl.tokens import EstimateCounter

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from docvl.load.document import PageInfo
-from docvl.plan import PlanSettings, plan_pages
+from docvl.planner import PlanSettings, plan_pages
 from docvl.profiles import get_profile
 from docvl.tokens import EstimateCounter
 from tests.vllm_stub import Scripted, completion

@@ -11,7 +11,7 @@ from PIL import Image
 
 from docvl.load import load_document
 from docvl.pages import PageSelection
-from docvl.plan import PAGE_LABEL, TEXT_PART_OVERHEAD, PlanSettings
+from docvl.planner import PAGE_LABEL, TEXT_PART_OVERHEAD, PlanSettings
 from docvl.planning import Planning, plan_document
 from docvl.profiles import get_profile
 from docvl.render.textlayer import read_contents

@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from docvl.errors import UsageError
 from docvl.load.document import PageInfo
-from docvl.plan import PAGE_LABEL, PlanSettings, plan_pages
+from docvl.planner import PAGE_LABEL, PlanSettings, plan_pages
 from docvl.profiles import get_profile
 from docvl.tokens import EstimateCounter
 

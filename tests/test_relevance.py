@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from docvl.load.document import PageInfo
-from docvl.plan import PlanSettings, plan_pages
+from docvl.planner import PlanSettings, plan_pages
 from docvl.profiles import get_profile
 from docvl.relevance import field_queries, rank_pages
 from docvl.tokens import EstimateCounter

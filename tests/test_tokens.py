@@ -6,11 +6,11 @@ import pytest
 
 from docvl.errors import UsageError
 from docvl.load.document import PageInfo
-from docvl.plan import plan_pages
+from docvl.planner import plan_pages
 from docvl.profiles import get_profile
 from docvl.tokens import EstimateCounter, HFTokenizerCounter, make_counter
 
-# The Nemotron-H turn layout (design.md §1.2), as a chat template.
+# The Nemotron-H turn layout (docs/design.md §1.2), as a chat template.
 CHAT_TEMPLATE = (
     "{% for m in messages %}"
     "{% if m['role'] == 'system' %}<SPECIAL_10>System\n{{ m['content'] }}\n"
@@ -107,3 +107,18 @@ def test_chat_template_that_rejects_the_layout_is_a_usage_error(tokenizer_dir, t
     counter = HFTokenizerCounter(folder, 0)
     with pytest.raises(UsageError, match="chat template"):
         counter.count_chat("/no_think", "hi")
+
+
+def test_tokenizer_is_part_of_the_resume_key(tokenizer_dir, tmp_path, run_cli):
+    """A run with --tokenizer plans with other counts than one without: it must not take the earlier
+    run's results from the journal (it did: the key left the token counter out)."""
+    from tests.conftest import make_pdf
+
+    pdf = make_pdf(tmp_path / "a.pdf", pages=1)
+    out = tmp_path / "answers.jsonl"
+    assert run_cli("ask", pdf, "What is reviewed?", "--engine", "text", "-o", out).code == 0
+    same = run_cli("ask", pdf, "What is reviewed?", "--engine", "text", "-o", out)
+    assert "finished by an earlier run" in same.err  # the journal works...
+    other = run_cli("ask", pdf, "What is reviewed?", "--engine", "text", "-o", out, "--tokenizer", tokenizer_dir)
+    assert other.code == 0, other.err
+    assert "finished by an earlier run" not in other.err  # ...and another counter is another run

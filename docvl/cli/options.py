@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from docvl.dense import DenseRanker
 from docvl.errors import UsageError
-from docvl.load import DEFAULT_DPI
-from docvl.pages import PageSelection
-from docvl.plan import (
-    DEFAULT_MAX_OUTPUT,
-    DEFAULT_MIN_TILES,
+from docvl.load import DEFAULT_DPI  # noqa: F401  (the commands' --dpi default, opt.DEFAULT_DPI)
+from docvl.options import PlanningOptions
+from docvl.planner import (
     PAGE_LABEL,
     PAGE_MODES,
     STRATEGIES,
     TEXT_PART_OVERHEAD,
-    PlanSettings,
-    check_settings,
 )
-from docvl.planning import Planning
-from docvl.profiles import DEFAULT_PROFILE, get_profile
-from docvl.tokens import HFTokenizerCounter, make_counter
+from docvl.planning import Planning, with_engine_context, with_engine_tokenizer
 
 INPUTS = "Inputs"
 PLANNING = "Planning (how pages fit the context)"
@@ -170,16 +161,8 @@ Profile = Annotated[
     str, typer.Option("--profile", help="Model profile: tiling and token arithmetic.", rich_help_panel=PLANNING)
 ]
 
-DEFAULTS = {
-    "dpi": DEFAULT_DPI,
-    "context": 49_152,
-    "max_output": DEFAULT_MAX_OUTPUT,
-    "max_tiles": 12,
-    "min_tiles": DEFAULT_MIN_TILES,
-    "profile": DEFAULT_PROFILE,
-    "page_mode": "auto",
-    "strategy": "auto",
-}
+# the planning defaults --help shows: the core model's own (declared once, in docvl.options)
+DEFAULTS = PlanningOptions()
 
 
 def planning(
@@ -197,29 +180,25 @@ def planning(
     max_images: int | None = None,
     embedding_model: Path | None = None,
 ) -> Planning:
-    model = get_profile(profile)
     for flag, value, allowed in (("--page-mode", page_mode, PAGE_MODES), ("--strategy", strategy, STRATEGIES)):
         if value not in allowed:
             raise UsageError(f"{flag} {value!r} is not one of {', '.join(allowed)}", fix=f"e.g. {flag} {allowed[0]}")
-    settings = PlanSettings(
+    # built (and checked) by the core's one model, as the Python API builds it; before any document, so a
+    # bad flag is exit 2 whatever the inputs
+    return PlanningOptions(
+        profile=profile,
+        pages=pages,
         context=context,
         max_output=max_output,
         max_tiles=max_tiles,
-        # --max-tiles 4 alone must not trip over the default --min-tiles 6
-        min_tiles=min(min_tiles, max_tiles),
+        min_tiles=min_tiles,
         thumbnail=not no_thumbnail,
-        page_mode=page_mode,
-        strategy=strategy,
+        tokenizer=tokenizer,
+        page_mode=page_mode,  # type: ignore[arg-type]  # checked against PAGE_MODES above
+        strategy=strategy,  # type: ignore[arg-type]  # checked against STRATEGIES above
         max_images=max_images,
-    )
-    check_settings(settings, model)  # before any document, so a bad flag is exit 2 whatever the inputs
-    return Planning(
-        profile=model,
-        selection=PageSelection.parse(pages),
-        settings=settings,
-        counter=make_counter(tokenizer, model.chat.template_overhead_tokens),
-        dense=DenseRanker(embedding_model) if embedding_model is not None else None,
-    )
+        embedding_model=embedding_model,
+    ).build()
 
 
 def check_room(cfg: Planning, *, system: str, user: str) -> None:
@@ -254,30 +233,6 @@ def fit_to_engine(cfg: Planning, engine, tokenizer: Path | None, err) -> Plannin
     length when that is shorter than --context (said on stderr)."""
     cfg = with_engine_tokenizer(cfg, engine, tokenizer)
     return with_engine_context(cfg, engine, lambda text: err.print(f"note: {escape(text)}"))
-
-
-def with_engine_context(cfg: Planning, engine, note: Callable[[str], None]) -> Planning:
-    """A server that takes shorter requests than --context (vllm serve --max-model-len N): plan for N, or
-    every request of a full window would be refused."""
-    limit = getattr(engine, "max_model_len", None)
-    if not limit or limit >= cfg.settings.context:
-        return cfg
-    settings = cfg.settings.model_copy(update={"context": limit})
-    check_settings(settings, cfg.profile)
-    note(
-        f"the server takes requests of at most {limit:,} tokens (its --max-model-len): planning for {limit:,} "
-        f"instead of --context {cfg.settings.context:,}"
-    )
-    return replace(cfg, settings=settings)
-
-
-def with_engine_tokenizer(cfg: Planning, engine, tokenizer: Path | None) -> Planning:
-    """An in-process engine's own tokenizer counts the plan's text exactly, unless --tokenizer names one."""
-    own = getattr(engine, "tokenizer", None)
-    if tokenizer is not None or own is None:
-        return cfg
-    counter = HFTokenizerCounter.of(own, f"tokenizer of {engine.model}", cfg.profile.chat.template_overhead_tokens)
-    return replace(cfg, counter=counter)
 
 
 ENGINE = "Engine"

@@ -73,6 +73,9 @@ class BatchOutput:
             structured=engine_options.structured,
             settings=planning.settings.model_dump(),
             profile=planning.profile.name,
+            # what counts the plan's tokens (--tokenizer DIR, or the engine's own): another counter plans
+            # other pages, so its results are not this run's
+            token_counter=planning.counter.name,
         )
         self.journal = Journal(journal_path(output), key, on_append=self._append if self.kind == "jsonl" else None)
         if force:

@@ -17,7 +17,7 @@ from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, PLANNING
 from docvl.load import Document, load_document
 from docvl.load.document import DocumentWarning
 from docvl.pages import page_list
-from docvl.plan import Plan
+from docvl.planner import Plan
 from docvl.planning import plan_document
 from docvl.render.textlayer import read_contents
 
@@ -59,18 +59,18 @@ def plan_command(
     pages: opt.Pages = None,
     password: opt.Password = None,
     attachments: opt.Attachments = False,
-    dpi: opt.Dpi = opt.DEFAULTS["dpi"],
-    context: opt.Context = opt.DEFAULTS["context"],
-    max_output: opt.MaxOutput = opt.DEFAULTS["max_output"],
-    max_tiles: opt.MaxTiles = opt.DEFAULTS["max_tiles"],
-    min_tiles: opt.MinTiles = opt.DEFAULTS["min_tiles"],
+    dpi: opt.Dpi = opt.DEFAULT_DPI,
+    context: opt.Context = opt.DEFAULTS.context,
+    max_output: opt.MaxOutput = opt.DEFAULTS.max_output,
+    max_tiles: opt.MaxTiles = opt.DEFAULTS.max_tiles,
+    min_tiles: opt.MinTiles = opt.DEFAULTS.min_tiles,
     no_thumbnail: opt.NoThumbnail = False,
     tokenizer: opt.Tokenizer = None,
-    page_mode: opt.PageMode = opt.DEFAULTS["page_mode"],
-    strategy: opt.Strategy = opt.DEFAULTS["strategy"],
+    page_mode: opt.PageMode = opt.DEFAULTS.page_mode,
+    strategy: opt.Strategy = opt.DEFAULTS.strategy,
     max_images: opt.MaxImages = None,
     embedding_model: opt.EmbeddingModel = None,
-    profile: opt.Profile = opt.DEFAULTS["profile"],
+    profile: opt.Profile = opt.DEFAULTS.profile,
     debug: opt.Debug = False,
 ) -> None:
     out, err = stdout(), stderr()
@@ -152,7 +152,7 @@ def _print_plan(out, doc: Document, plan: Plan, shown: str) -> None:
     if scored:
         columns.append(("Score", "right"))
     for name, justify in columns:
-        table.add_column(name, justify=justify)
+        table.add_column(name, justify="right" if justify == "right" else "left")
     by_number = {p.number: p for p in doc.pages}
 
     def size_of(number: int) -> str:
@@ -180,8 +180,8 @@ def _print_plan(out, doc: Document, plan: Plan, shown: str) -> None:
             p.score,
         )
 
-    for (size, mode, why, language, cols, rows, thumb, tiles, _, window, score), run in groupby(plan.pages, key=key):
-        run = list(run)
+    for (size, mode, why, language, cols, rows, thumb, tiles, _, window, score), group in groupby(plan.pages, key=key):
+        run = list(group)
         first, last = run[0].number, run[-1].number
         low, high = min(p.tokens for p in run), max(p.tokens for p in run)
         sent = {"image": "image", "text": "text", "both": "image+text"}[mode]
@@ -213,8 +213,8 @@ def _print_plan(out, doc: Document, plan: Plan, shown: str) -> None:
         f"  budget: context {s.context:,} - answer {s.max_output:,} - prompt {plan.prompt_tokens:,} "
         f"= {plan.page_budget:,} tokens for pages  [dim](text counted by {plan.token_counter})[/]"
     )
-    shown = plan.windows if len(plan.windows) <= MAX_WINDOW_LINES else [*plan.windows[:3], None, *plan.windows[-2:]]
-    for w in shown:
+    listed = plan.windows if len(plan.windows) <= MAX_WINDOW_LINES else [*plan.windows[:3], None, *plan.windows[-2:]]
+    for w in listed:
         if w is None:
             out.print(f"  ... {len(plan.windows) - 5} more requests (--json lists them all)")
             continue

@@ -52,13 +52,13 @@ def render_command(
     pages: opt.Pages = None,
     password: opt.Password = None,
     attachments: opt.Attachments = False,
-    dpi: opt.Dpi = opt.DEFAULTS["dpi"],
-    context: opt.Context = opt.DEFAULTS["context"],
-    max_output: opt.MaxOutput = opt.DEFAULTS["max_output"],
-    max_tiles: opt.MaxTiles = opt.DEFAULTS["max_tiles"],
-    min_tiles: opt.MinTiles = opt.DEFAULTS["min_tiles"],
+    dpi: opt.Dpi = opt.DEFAULT_DPI,
+    context: opt.Context = opt.DEFAULTS.context,
+    max_output: opt.MaxOutput = opt.DEFAULTS.max_output,
+    max_tiles: opt.MaxTiles = opt.DEFAULTS.max_tiles,
+    min_tiles: opt.MinTiles = opt.DEFAULTS.min_tiles,
     no_thumbnail: opt.NoThumbnail = False,
-    page_mode: opt.PageMode = opt.DEFAULTS["page_mode"],
+    page_mode: opt.PageMode = opt.DEFAULTS.page_mode,
     max_images: opt.MaxImages = None,
     embedding_model: opt.EmbeddingModel = None,
     question: Annotated[
@@ -67,7 +67,7 @@ def render_command(
             "--question", "-q", help="The question the requests will carry: long documents keep the pages it matches."
         ),
     ] = "",
-    profile: opt.Profile = opt.DEFAULTS["profile"],
+    profile: opt.Profile = opt.DEFAULTS.profile,
     debug: opt.Debug = False,
 ) -> None:
     err = stderr()
@@ -124,8 +124,9 @@ def render_command(
                 step.stage = DRAWING
                 for page in progress(render_pages(doc, requests, renderer=renderer, workers=workers, encode="png")):
                     step.stage = WRITING
-                    for warning in page.warnings:
-                        warning_line(err, shown, f"page {page.number}: {warning}")
+                    for said in page.warnings:
+                        warning_line(err, shown, f"page {page.number}: {said}")
+                    assert page.encoded is not None  # asked for with encode="png"
                     (staging / f"page-{page.number:04d}.png").write_bytes(page.encoded.data)
                     if page.encoded_thumbnail is not None:
                         (staging / f"page-{page.number:04d}-thumb.png").write_bytes(page.encoded_thumbnail.data)

@@ -310,13 +310,13 @@ def _with_image_limit_fix(exc: EngineRequestError, body: dict[str, Any]) -> Engi
     if match is None:
         return exc
     sent = sum(1 for part in body["messages"][-1]["content"] if part.get("type") == "image_url")
-    limit = next((g for g in match.groups() if g), None)
-    if limit == "0":
+    most = next((g for g in match.groups() if g), None)
+    if most == "0":
         return EngineRequestError(f"the server takes no images ({exc})", fix="serve a vision-language model")
     return EngineRequestError(
-        f"the server takes {f'at most {limit}' if limit else 'fewer'} page image(s) per request; this one had {sent} "
+        f"the server takes {f'at most {most}' if most else 'fewer'} page image(s) per request; this one had {sent} "
         f"({exc})",
-        fix=f"pass --max-images {limit or 'N'} to split documents over more requests, or restart vLLM with "
+        fix=f"pass --max-images {most or 'N'} to split documents over more requests, or restart vLLM with "
         f"--limit-mm-per-prompt '{{\"image\": {max(sent, 64)}}}'",
     )
 
@@ -341,7 +341,8 @@ def _error_text(response: httpx.Response) -> str:
     try:
         data = response.json()
         if isinstance(data, dict):
-            err = data.get("error") if isinstance(data.get("error"), dict) else data
+            error = data.get("error")
+            err = error if isinstance(error, dict) else data
             return str(err.get("message") or err.get("detail") or data)[:300]
     except ValueError:
         pass

@@ -267,10 +267,10 @@ def _typed(name: str, prop: dict[str, Any], types: set[str], text: str) -> Any:
             match = _ID_TOKEN.search(text)
         return match.group(0).strip().rstrip(".,;") if match else None
     if "string" in types or not types:
-        value = re.split(r"\s{2,}", text)[0].strip(" :")
-        if sum(ch.isalnum() for ch in value) < 2:  # punctuation left over from a label is not a value
+        phrase = re.split(r"\s{2,}", text)[0].strip(" :")
+        if sum(ch.isalnum() for ch in phrase) < 2:  # punctuation left over from a label is not a value
             return None
-        return value[:120]
+        return phrase[:120]
     return None
 
 

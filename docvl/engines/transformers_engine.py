@@ -4,7 +4,7 @@ Two loaders behind one engine (``--loader``):
 
 - ``native`` (default; transformers >= 5.10): the model assembled from transformers' own parts, as the
   ``nemotron_h_omni`` class does — RADIO vision encoder, pixel shuffle 0.5, the ``mlp1`` projector and the
-  NemotronH hybrid LLM. Its weight names are those of the Nano V2 VL checkpoint (notes/engines-on-cpu.md
+  NemotronH hybrid LLM. Its weight names are those of the Nano V2 VL checkpoint (docs/notes/engines-on-cpu.md
   §3), so a checkpoint's config in the Nano layout (``NemotronH_Nano_VL_V2``: ``llm_config``,
   ``vit_hidden_size``, ``img_context_token_id``) is read into that class. The class's own image
   processor does another tiling and needs torchvision, so docvl feeds it the tiles of its own plan: each
@@ -36,7 +36,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from docvl.engines.base import EngineOptions, Generation, Reply
 from docvl.engines.nano_checkpoint import (
@@ -208,8 +208,12 @@ class TransformersEngine:
                 page_tiles = _tiles(part.page)
                 tiles.extend(page_tiles)
                 counts.append(len(page_tiles))
-        messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": content}]
-        text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        messages: list[dict[str, Any]] = [
+            {"role": "system", "content": prompt.system},
+            {"role": "user", "content": content},
+        ]
+        # tokenize=False: the template's text (the annotation also covers token ids and batches)
+        text = cast(str, self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
         text = _expand_images(text, counts, self.tokens_per_tile)
         encoded = self.tokenizer(text, return_tensors="pt", add_special_tokens=False).to(self.device)
         # only these two: a tokenizer that also returns token_type_ids would have generate() refuse them
@@ -252,7 +256,8 @@ class TransformersEngine:
         token_logprobs = None
         if recorder is not None:
             logprobs = recorder.values + ([recorder.last(new[-1])] if new else [])
-            tokens = [self.tokenizer.decode([t], skip_special_tokens=False) for t in reply_ids]
+            # one sequence of ids decodes to one str (the annotation also covers batches)
+            tokens = [cast(str, self.tokenizer.decode([t], skip_special_tokens=False)) for t in reply_ids]
             token_logprobs = list(zip(tokens, logprobs, strict=False))
         notes = (
             ["in-process generation is not schema-constrained: replies are validated, then re-asked"]
@@ -261,7 +266,7 @@ class TransformersEngine:
         )
         return Reply(
             # special tokens kept: <think>...</think> is the parse stage's to split off
-            text=self.tokenizer.decode(reply_ids, skip_special_tokens=False),
+            text=cast(str, self.tokenizer.decode(reply_ids, skip_special_tokens=False)),
             finish_reason="stop" if stopped else "length",
             usage=Usage(prompt_tokens=prompt_len, completion_tokens=len(new), requests=1),
             model=self.model,
@@ -339,7 +344,7 @@ def _chosen_token_logprobs(torch):
 
 
 def _tiles(page) -> list[Any]:
-    """The page drawn at its grid size, cut row-major into tiles, then its thumbnail (design.md §1.1)."""
+    """The page drawn at its grid size, cut row-major into tiles, then its thumbnail (docs/design.md §1.1)."""
     grid, image = page.grid, page.image
     size = grid.tile_size
     tiles = [

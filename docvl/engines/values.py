@@ -122,7 +122,7 @@ def parse_date(text: str, *, day_first: bool = True) -> str | None:
             day, name, year = int(m.group(1)), m.group(2), int(m.group(3))
         else:
             name, day, year = m.group(4), int(m.group(5)), int(m.group(6))
-        month = _MONTHS.get(name.lower().rstrip("."))
+        month = _MONTHS.get(name.lower().rstrip("."), 0)  # 0: not a month name
         iso = _iso(year, month, day) if month else None
         if iso:
             candidates.append((m.start(), iso))

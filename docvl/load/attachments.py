@@ -91,9 +91,10 @@ def _embedded(doc: pymupdf.Document):
         except Exception:
             size = -1
         yield str(name), (size if size >= 0 else None), (lambda name=name: doc.embfile_get(name))
-    for page in doc:
+    for page in doc.pages():
         try:
-            annots = list(page.annots(types=(pymupdf.PDF_ANNOT_FILE_ATTACHMENT,)))
+            # PDF_ANNOT_* are copied from pymupdf.mupdf at import time, unseen by the type checker
+            annots = list(page.annots(types=(pymupdf.PDF_ANNOT_FILE_ATTACHMENT,)))  # type: ignore[attr-defined]
         except Exception:
             continue
         for annot in annots:

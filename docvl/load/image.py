@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import cast
 
 from PIL import Image, ImageChops
 
@@ -40,7 +41,7 @@ def low_range(im: Image.Image) -> tuple[int, int] | None:
     after a plain scale to 8 bits; None for any other image, and for a flat one (nothing to stretch)."""
     if not im.mode.startswith("I;16"):
         return None
-    lo, hi = im.getextrema()
+    lo, hi = cast("tuple[float, float]", im.getextrema())  # one band: (lowest, highest)
     if hi <= lo or hi - lo >= 65535 * LOW_RANGE_SHARE:
         return None
     return int(lo), int(hi)
@@ -59,7 +60,7 @@ def load_image(path: Path, *, selection: PageSelection) -> Document:
                 doc_warnings.append(
                     DocumentWarning(
                         "animated_image",
-                        f"animated {name} with {im.n_frames} frames: only the first frame is read",
+                        f"animated {name} with {getattr(im, 'n_frames', 1)} frames: only the first frame is read",
                     )
                 )
             numbers = selection.pages(frames)

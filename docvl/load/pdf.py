@@ -135,7 +135,9 @@ def load_pdf(path: Path, *, password: str | None, selection: PageSelection, dpi:
         try:
             count = doc.page_count
         except Exception as exc:  # MuPDF: "Invalid number of pages", a broken page tree
-            refused = CorruptFile(f"corrupt PDF, its pages cannot be counted ({exc})", path=path, fix=REPAIR_FIX)
+            refused: InputError = CorruptFile(
+                f"corrupt PDF, its pages cannot be counted ({exc})", path=path, fix=REPAIR_FIX
+            )
             return _second_opinion(path, password, selection, dpi, refused, f"MuPDF: {exc}")
         if count == 0:
             refused = NoPages(
@@ -300,7 +302,8 @@ def _attached_files(page: pymupdf.Page) -> list[str]:
     """Files attached to the page by file attachment annotations (the paper-clip icon)."""
     names = []
     try:
-        for annot in page.annots(types=(pymupdf.PDF_ANNOT_FILE_ATTACHMENT,)):
+        # PDF_ANNOT_* are copied from pymupdf.mupdf at import time, unseen by the type checker
+        for annot in page.annots(types=(pymupdf.PDF_ANNOT_FILE_ATTACHMENT,)):  # type: ignore[attr-defined]
             info = annot.file_info
             names.append(str(info.get("filename") or info.get("ufilename") or "unnamed"))
     except Exception:  # a damaged annotation is no reason to lose the page

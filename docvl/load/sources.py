@@ -104,7 +104,7 @@ def _is_dir(path: Path) -> bool:
 
 
 def _walk(folder: Path, out: Sources) -> list[Path]:
-    found = []
+    found: list[Path] = []
 
     def unreadable(err: OSError) -> None:
         out.skipped.append(Path(err.filename or folder))

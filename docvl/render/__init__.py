@@ -17,13 +17,21 @@ from itertools import islice
 from docvl.errors import InputError, RenderError, UsageError
 from docvl.load.document import Document
 from docvl.load.sniff import IMAGE_FIX
-from docvl.render.base import ENCODINGS, EncodedImage, PageRequest, Rasterizer, RenderedPage, encode_image
+from docvl.render.base import (
+    ENCODINGS,
+    EncodedImage,
+    PageRequest,
+    Rasterizer,
+    RasterizerFactory,
+    RenderedPage,
+    encode_image,
+)
 from docvl.render.image_renderer import ImageRasterizer
 from docvl.render.pdfium_renderer import PdfiumRasterizer
 from docvl.render.poppler_renderer import PopplerRasterizer
 from docvl.render.pymupdf_renderer import PyMuPDFRasterizer
 
-PDF_RENDERERS = {
+PDF_RENDERERS: dict[str, RasterizerFactory] = {
     "pymupdf": PyMuPDFRasterizer,
     "pdfium": PdfiumRasterizer,
     "poppler": PopplerRasterizer,

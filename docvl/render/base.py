@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from PIL import Image
 
@@ -37,7 +37,7 @@ class EncodedImage:
 
 # Pillow save options per format. PNG at level 1: pages are mostly flat colour, so the fastest level
 # is within a few percent of the smallest, at a fraction of the time.
-ENCODINGS: dict[str, dict[str, object]] = {
+ENCODINGS: dict[str, dict[str, Any]] = {
     "png": {"format": "PNG", "compress_level": 1},
     "jpeg": {"format": "JPEG", "quality": 90, "subsampling": 0},
 }

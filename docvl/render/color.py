@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from PIL import Image
 
 from docvl.load.image import low_range
@@ -34,11 +36,11 @@ def _scale_to_l(im: Image.Image) -> Image.Image:
     if im.mode.startswith("I;16"):
         used = low_range(im)
         if used:  # the loader warns about this with the same rule (docvl.load.image)
-            lo, hi = used
-            return im.convert("I").point(lambda v: (v - lo) * 255.0 / (hi - lo)).convert("L")
+            low, high = used
+            return im.convert("I").point(lambda v: (v - low) * 255.0 / (high - low)).convert("L")
         # 0..65535 -> 0..255. Pillow's I;16 -> L conversion clips instead of scaling.
         return im.convert("I").point(lambda v: v / 257).convert("L")
-    lo, hi = im.getextrema()
+    lo, hi = cast("tuple[float, float]", im.getextrema())  # I and F images have one band
     if im.mode == "F" and lo >= 0 and hi <= 1.0:  # float images in 0..1
         return im.point(lambda v: v * 255.0).convert("L")
     if lo >= 0 and hi <= 255:

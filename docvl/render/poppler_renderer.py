@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PIL import Image
 
 from docvl.errors import RenderError, UsageError
@@ -19,7 +21,9 @@ class PopplerRasterizer:
             import pdf2image
         except ImportError as exc:
             raise UsageError("--renderer poppler needs pdf2image", fix="pip install 'docvl[poppler]'") from exc
-        self._convert = pdf2image.convert_from_path
+        # pdf2image annotates dpi as int and the passwords without None, though it takes both (dpi goes
+        # to pdftoppm's -r as text, None leaves a password out)
+        self._convert: Callable[..., list[Image.Image]] = pdf2image.convert_from_path
         self._errors = pdf2image.exceptions
         self._document = document
 

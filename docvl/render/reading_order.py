@@ -666,16 +666,16 @@ def _restack_vertical_cjk(segments: list[Segment]) -> list[Segment]:
     for column in columns:
         column.sort(key=lambda s: s.y0)
         run: list[Segment] = [column[0]]
-        for s in [*column[1:], None]:
-            if s is not None and s.y0 - run[-1].y1 < 0.8 * size:
-                run.append(s)
+        for following in [*column[1:], None]:
+            if following is not None and following.y0 - run[-1].y1 < 0.8 * size:
+                run.append(following)
                 continue
             if len(run) > 1:
                 stacked.append(_vertical(run))
             else:
                 loose.extend(run)
-            if s is not None:
-                run = [s]
+            if following is not None:
+                run = [following]
     if sum(s.chars for s in stacked) < 0.6 * len(singles):
         return segments  # not columns after all (a table of single characters, say)
     return [s for s in segments if not single(s)] + stacked + loose

@@ -17,7 +17,7 @@ from docvl.errors import DocumentTimeout, EngineRequestError, InputError
 from docvl.load.document import Document
 from docvl.pages import page_list
 from docvl.parse import Citations, cite_pages, split_reasoning
-from docvl.plan import Plan
+from docvl.planner import Plan
 from docvl.planning import Planning
 from docvl.prompt import ASK_INSTRUCTIONS, PartialAnswer, ask_prompt, reduce_prompt
 from docvl.results import DocumentResult, ErrorItem, Round

@@ -30,7 +30,7 @@ from docvl.errors import (
 )
 from docvl.load import DEFAULT_DPI, Document, load_document
 from docvl.load.document import DocumentWarning
-from docvl.plan import Plan
+from docvl.planner import Plan
 from docvl.planning import Planning, plan_document
 from docvl.prompt import Prompt, TextPart
 from docvl.render.textlayer import PageContent, read_contents
@@ -195,6 +195,7 @@ class TaskRun:
         self.check_time()
         plan, counter = (self._plans[-1] if widen and self._plans else self.result.plan), self.planning.counter
         if window is not None:
+            assert plan is not None, "a window is a part of a plan"
             planned = plan.windows[window.index - 1].tokens + (counter.count(extra_text) if extra_text else 0)
         else:
             words = "\n".join(p.text for p in prompt.parts if isinstance(p, TextPart))

@@ -179,10 +179,10 @@ def _merge(
     pages: dict[str, list[int]] = {}
     confidence: dict[str, float] = {}
     conflicts: list[FieldConflict] = []
-    keys = list(dict.fromkeys([*fields, *(k for a in with_data for k in a.data)]))
+    keys = list(dict.fromkeys([*fields, *(k for a in with_data for k in (a.data or {}))]))  # not None (with_data)
     for key in keys:
         for a in with_data:
-            value = a.data.get(key)
+            value = (a.data or {}).get(key)
             if value is None:
                 continue
             if key not in merged or merged[key] is None:

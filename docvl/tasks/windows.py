@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from docvl.engines.base import Engine
 from docvl.load.document import Document
 from docvl.pages import page_list
-from docvl.plan import Plan
+from docvl.planner import Plan
 from docvl.prompt import PageText
 from docvl.render import PageRequest, render_pages
 from docvl.render.base import RenderedPage
