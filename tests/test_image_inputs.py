@@ -379,3 +379,23 @@ def test_pillow_warning_becomes_a_document_warning(tmp_path, run_cli):
     assert all(code == 0 for code, _ in results.values())
     # said once per command, as the document's warning (the renderer does not repeat it per page)
     assert results["render"][1].count("Skipping tag 270") == 1
+
+
+def test_libtiff_messages_become_the_documents_warnings(tmp_path):
+    """libtiff prints damage reports from C straight to stderr ("Fax4Decode: Bad code word ..."), where no
+    Python hook sees them; docvl routes them to the document (docvl.libtiff). A real process: the lines
+    are written to file descriptor 2, which an in-process runner would not show."""
+    import subprocess
+    import sys
+
+    Image.radial_gradient("L").resize((400, 400)).convert("1").save(tmp_path / "fax.tif", compression="group4")
+    data = bytearray((tmp_path / "fax.tif").read_bytes())
+    data[20:120] = bytes(100)  # the start of the Group 4 strip zeroed: bad code words
+    (tmp_path / "fax.tif").write_bytes(bytes(data))
+    run = subprocess.run(
+        [sys.executable, "-m", "docvl", "plan", str(tmp_path / "fax.tif")], capture_output=True, text=True, timeout=120
+    )
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert lines, "the damage is said"
+    assert all(line.startswith(("warning: ", "error: ")) for line in lines), lines  # nothing raw from libtiff
+    assert any("a library warned: libtiff: Fax4Decode: Bad code word" in line for line in lines), lines

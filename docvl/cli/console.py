@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from docvl.errors import DocvlError
+from docvl.libtiff import route_messages
 from docvl.load.document import DocumentWarning
 from docvl.tasks.common import LibraryWarnings, current_warnings
 
@@ -99,6 +100,7 @@ def library_output(*, debug: bool = False) -> Iterator[None]:
     root = logging.getLogger()
     drop = logging.NullHandler()
     verbosity = os.environ.get("TRANSFORMERS_VERBOSITY")
+    route_messages()  # libtiff's C messages too (docvl.libtiff); once per process, harmless to repeat
     with warnings.catch_warnings():
         warnings.simplefilter("always", append=True)
         warnings.showwarning = _WarningRouter().show
