@@ -205,8 +205,7 @@ def _run(sources: Source | Iterable[Source], task: Any, engine: Engine, concurre
     files = discover([str(s) for s in inputs]).files
     if not files:
         raise UsageError(f"no PDF or image files found in {', '.join(map(str, inputs))}", fix="check the path")
-    # an engine that reads text answers one request at a time (its work is on this process's CPU)
-    parallel = concurrency if engine.reads == "pixels" else 1
+    parallel = concurrency if engine.capabilities.parallel_requests else 1
     for outcome in run_batch(files, task, concurrency=parallel, prefetch=2 if parallel > 1 else 0):
         yield outcome.result
 

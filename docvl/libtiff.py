@@ -81,4 +81,3 @@ def route_messages() -> bool:
         function(handler)
     _installed.append(handler)
     return True
-

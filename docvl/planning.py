@@ -19,7 +19,7 @@ from docvl.render import PageRequest, render_pages
 from docvl.render.ocr import OcrReader, ocr_available
 from docvl.render.textlayer import PageContent
 from docvl.textindex import detect_languages
-from docvl.tokens import HFTokenizerCounter, TokenCounter
+from docvl.tokens import TokenCounter
 
 OCR_RANK_TILES = 2
 
@@ -130,7 +130,7 @@ def _ocr_texts(document: Document, numbers: list[int], planning: Planning) -> di
 def with_engine_context(cfg: Planning, engine, note: Callable[[str], None]) -> Planning:
     """A server that takes shorter requests than --context (vllm serve --max-model-len N): plan for N, or
     every request of a full window would be refused."""
-    limit = getattr(engine, "max_model_len", None)
+    limit = engine.capabilities.max_request_tokens
     if not limit or limit >= cfg.settings.context:
         return cfg
     settings = cfg.settings.model_copy(update={"context": limit})
@@ -144,8 +144,7 @@ def with_engine_context(cfg: Planning, engine, note: Callable[[str], None]) -> P
 
 def with_engine_tokenizer(cfg: Planning, engine, tokenizer: Path | None) -> Planning:
     """An in-process engine's own tokenizer counts the plan's text exactly, unless --tokenizer names one."""
-    own = getattr(engine, "tokenizer", None)
-    if tokenizer is not None or own is None:
+    if tokenizer is not None:
         return cfg
-    counter = HFTokenizerCounter.of(own, f"tokenizer of {engine.model}", cfg.profile.chat.template_overhead_tokens)
-    return replace(cfg, counter=counter)
+    counter = engine.token_counter(cfg.profile.chat.template_overhead_tokens)
+    return cfg if counter is None else replace(cfg, counter=counter)

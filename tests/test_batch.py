@@ -247,12 +247,16 @@ def test_ask_batch_writes_rows_and_resumes(stub, folder, tmp_path, run_cli):
 
 
 def test_engine_options_are_part_of_the_run_key(stub, folder, tmp_path, run_cli):
-    """--dtype / --loader / --device change an in-process model's answers: a re-run with others redoes all."""
+    """An engine option that changes answers (--structured here; --dtype / --loader / --device for the
+    in-process engine, which a server engine refuses): a re-run with another redoes all."""
     docs, _ = folder
-    stub.default = lambda request: Scripted(body=completion("9.50\nPages: 1"))
+    stub.default = lambda request: Scripted(body=completion('{"total": 9.5, "_pages": {"total": [1]}}'))
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"total": {"type": "number"}}}))
     out = tmp_path / "a.jsonl"
-    assert run_cli("ask", docs, "Total?", "--server", stub.url, "-o", out).code == 0
-    assert run_cli("ask", docs, "Total?", "--server", stub.url, "-o", out, "--dtype", "float32").code == 0
+    assert run_cli("extract", docs, "--schema", schema, "--server", stub.url, "-o", out).code == 0
+    again = run_cli("extract", docs, "--schema", schema, "--server", stub.url, "-o", out, "--structured", "off")
+    assert again.code == 0
     assert len(stub.requests) == 40 and len(_lines(out)) == 20
 
 

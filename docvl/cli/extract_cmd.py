@@ -198,7 +198,7 @@ def extract_command(
         code = run_and_report(
             sources.files,
             named(sources, lambda path: extract_document(path, options, engine=eng, planning=cfg)),
-            concurrency=concurrency if eng.reads == "pixels" else 1,
+            concurrency=concurrency if eng.capabilities.parallel_requests else 1,
             flags=BatchFlags(report=report, fail_fast=fail_fast, max_failures=max_failures, quiet=quiet),
             err=err,
             pages=pages_bar,

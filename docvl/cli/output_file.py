@@ -68,7 +68,7 @@ class BatchOutput:
         key = run_key(
             **task,
             engine=engine.name,
-            model=getattr(engine, "model", None),
+            model=engine.model,
             engine_extra=engine_options.extra,
             structured=engine_options.structured,
             settings=planning.settings.model_dump(),

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from docvl.prompt import Prompt
 from docvl.results import Usage
+from docvl.tokens import TokenCounter
 
 
 @dataclass
@@ -54,12 +55,28 @@ class Reply:
     token_logprobs: list[tuple[str, float]] | None = None
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What an engine can do, declared by the engine: the tasks and the planner ask this, never the
+    engine's class or its other attributes."""
+
+    reads_pixels: bool = True  # False: it reads the text layer only and never needs page images drawn
+    image_encoding: str | None = None  # "jpeg" / "png" when page images travel as files; None: in-process
+    max_request_tokens: int | None = None  # the longest request it takes (a server's --max-model-len)
+    parallel_requests: bool = True  # several requests may be in flight at once (--concurrency)
+    schema_constrained: bool = False  # it can constrain a reply to a JSON Schema
+    token_logprobs: bool = False  # it reports each generated token's log-probability (field confidence)
+    extractive: bool = False  # its answers are quoted passages, not generated text (never "not found")
+
+
 class Engine(Protocol):
     name: str
-    # "pixels": the engine reads rendered pages; "text": it reads text layers and never needs pixels.
-    reads: str
-    # Encoding for page images ("jpeg", "png") when the engine sends files; None for in-process pixels.
-    image_encoding: str | None
+    model: str | None  # what results record as the model (None: no model, the text engine)
+    capabilities: Capabilities
+
+    def token_counter(self, template_overhead_tokens: int) -> TokenCounter | None:
+        """The engine's own tokenizer as a counter, for exact plans; None when it has none to offer."""
+        ...
 
     def describe(self) -> str:
         """One line for the user: which engine, which model or server."""

@@ -20,10 +20,11 @@ from typing import Any
 
 import httpx
 
-from docvl.engines.base import EngineOptions, Generation, Reply
+from docvl.engines.base import Capabilities, EngineOptions, Generation, Reply
 from docvl.errors import EngineRequestError, EngineUnavailable, UsageError
 from docvl.prompt import ImagePart, Prompt, TextPart
 from docvl.results import Usage
+from docvl.tokens import TokenCounter
 
 DEFAULT_SERVE = "vllm serve nvidia/NVIDIA-Nemotron-Nano-12B-v2-VL-BF16 --trust-remote-code --max-model-len 49152"
 STRUCTURED_MODES = ("auto", "structured_outputs", "guided_json", "response_format", "off")
@@ -53,8 +54,6 @@ REQUESTED = re.compile(r"you requested (\d+) tokens|prompt \(length (\d+)\)", re
 
 class OpenAIEngine:
     name = "openai"
-    reads = "pixels"
-    image_encoding = "jpeg"
 
     def __init__(self, options: EngineOptions, *, client: httpx.Client | None = None) -> None:
         base = options.server or os.environ.get("DOCVL_BASE_URL")
@@ -65,6 +64,7 @@ class OpenAIEngine:
                 f"--structured {options.structured!r} is not a mode",
                 fix=f"choose one of: {', '.join(STRUCTURED_MODES)}",
             )
+        _only_in_process(options)
         if not re.match(r"^https?://[^/\s]+", base):
             raise UsageError(f"--server {base!r} is not an http(s) URL", fix="e.g. --server http://localhost:8000/v1")
         self.base_url = _v1(base)
@@ -86,6 +86,17 @@ class OpenAIEngine:
         self.structured = self._structured_mode(options.structured)
         self._rejected: set[str] = set()  # vendor fields this server turned down; shared by threads
         self._lock = threading.Lock()
+        self.capabilities = Capabilities(
+            reads_pixels=True,
+            image_encoding="jpeg",
+            max_request_tokens=self.max_model_len,
+            parallel_requests=True,
+            schema_constrained=self.structured != "off",
+            token_logprobs=True,  # asked for; a server that gives none is said per reply
+        )
+
+    def token_counter(self, template_overhead_tokens: int) -> TokenCounter | None:
+        return None  # the server's tokenizer is not here: --tokenizer DIR gives exact counts
 
     # set-up ---------------------------------------------------------------------------------------
 
@@ -360,3 +371,18 @@ def _retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+# The in-process engine's settings and their defaults: given to a server engine, they would do nothing.
+IN_PROCESS_OPTIONS = {"device": ("--device", "auto"), "dtype": ("--dtype", "auto"), "loader": ("--loader", "native")}
+
+
+def _only_in_process(options: EngineOptions) -> None:
+    """--device, --dtype and --loader set for a server: a mistake to say, not a setting to ignore."""
+    for key, (flag, default) in IN_PROCESS_OPTIONS.items():
+        value = options.extra.get(key, default)
+        if value != default:
+            raise UsageError(
+                f"{flag} {value} applies to the in-process engine only; a server runs its model as it was started",
+                fix=f"drop {flag}, or use --engine transformers",
+            )

@@ -14,10 +14,11 @@ import re
 import time
 from typing import Any
 
-from docvl.engines.base import EngineOptions, Generation, Reply
+from docvl.engines.base import Capabilities, EngineOptions, Generation, Reply
 from docvl.engines.values import find_currency, parse_amount, parse_date, parse_money
 from docvl.prompt import PageText, Prompt
 from docvl.results import Usage
+from docvl.tokens import TokenCounter
 
 EXTRACTIVE_HEADER = "Extractive answer (text engine: passages quoted from the document, no model was run)"
 MAX_PASSAGES = 3
@@ -59,11 +60,15 @@ _CODE_TOKEN = re.compile(r"[A-Z]{2}[\s\dA-Z]{6,}")
 
 class TextEngine:
     name = "text"
-    reads = "text"
-    image_encoding = None
+    model = None
+    # reads the text layer only; answers are quoted passages; one request at a time (its work is CPU here)
+    capabilities = Capabilities(reads_pixels=False, parallel_requests=False, extractive=True)
 
     def __init__(self, options: EngineOptions | None = None) -> None:
         self.options = options or EngineOptions()
+
+    def token_counter(self, template_overhead_tokens: int) -> TokenCounter | None:
+        return None
 
     def describe(self) -> str:
         from docvl.render.ocr import ocr_available

@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
-from docvl.engines.base import EngineOptions, Generation, Reply
+from docvl.engines.base import Capabilities, EngineOptions, Generation, Reply
 from docvl.engines.nano_checkpoint import (
     DEFAULT_MODEL,
     NANO_MODEL_TYPE,
@@ -52,6 +52,7 @@ from docvl.engines.nano_checkpoint import (
 from docvl.errors import EngineRequestError, EngineUnavailable, UsageError
 from docvl.prompt import ImagePart, Prompt, TextPart
 from docvl.results import Usage
+from docvl.tokens import HFTokenizerCounter, TokenCounter
 
 END_OF_TURN = "<SPECIAL_12>"
 IMG_START, IMG_END, IMG_CONTEXT = "<img>", "</img>", "<image>"
@@ -64,8 +65,9 @@ DTYPES = ("auto", "bfloat16", "float16", "float32")
 
 class TransformersEngine:
     name = "transformers"
-    reads = "pixels"
-    image_encoding = None  # pixels stay in-process
+    # pixels stay in-process (no encoding); requests wait on one model, while --concurrency overlaps
+    # drawing the next documents' pages with the current generate()
+    capabilities = Capabilities(reads_pixels=True, image_encoding=None, parallel_requests=True, token_logprobs=True)
 
     def __init__(self, options: EngineOptions) -> None:
         extra = options.extra
@@ -120,6 +122,10 @@ class TransformersEngine:
         self.last_inputs: dict[str, Any] = {}  # what the last generate() fed the model (tests, debugging)
         # one generate() at a time on the one model: --concurrency then overlaps drawing pages with it
         self._lock = threading.Lock()
+
+    def token_counter(self, template_overhead_tokens: int) -> TokenCounter | None:
+        """The checkpoint's own tokenizer: the plan counts exactly what the model is fed."""
+        return HFTokenizerCounter.of(self.tokenizer, f"tokenizer of {self.model}", template_overhead_tokens)
 
     # loading ----------------------------------------------------------------------------------------
 

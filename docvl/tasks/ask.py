@@ -47,7 +47,8 @@ def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning: P
         looks = _Looks(run, options, result)
         answer = looks.look(doc, plan, widen=False)
         sent = {p.number for p in plan.pages}
-        can_widen = engine.reads != "text" and planning.settings.strategy != "map-reduce"
+        # an extractive engine quotes what matches and never says "not in these pages"
+        can_widen = not engine.capabilities.extractive and planning.settings.strategy != "map-reduce"
         while can_widen and answer.none and not answer.pages and plan.dropped:
             if len(result.rounds) >= options.max_requests:
                 result.warnings.append(
@@ -72,7 +73,7 @@ def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning: P
             sent |= {p.number for p in plan.pages}
         result.answer, result.pages = answer.text, answer.pages
         result.reasoning = "\n\n".join(looks.reasoning) or None
-        result.extractive = engine.reads == "text"
+        result.extractive = engine.capabilities.extractive
         result.status = "ok"
         if not (result.answer or "").strip():
             result.status = "partial"

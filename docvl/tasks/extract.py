@@ -75,7 +75,9 @@ def extract_document(path: Path, options: ExtractOptions, *, engine: Engine, pla
         # a model that answers null read the page and says it is not there; the text engine only says it
         # found no label or pattern for it
         why = (
-            "not found by the text engine (null)" if engine.reads == "text" else "the document does not state it (null)"
+            "not found by the text engine (null)"
+            if engine.capabilities.extractive
+            else "the document does not state it (null)"
         )
         missing = [
             f"{name}: required, but {why}"

@@ -45,7 +45,7 @@ def window_inputs(
         start = time.perf_counter()
         members = [p for p in plan.pages if p.window == window.index]
         item = WindowInput(window.index, window.max_tiles, [p.number for p in members])
-        if engine.reads == "text":
+        if not engine.capabilities.reads_pixels:
             texts = {p.number: contents[p.number].text if p.number in contents else "" for p in members}
             empty = [n for n, text in texts.items() if not text.strip()]
             if empty and ocr_available():
@@ -61,7 +61,9 @@ def window_inputs(
             item.texts = [PageText(n, texts[n]) for n in item.numbers]
         else:
             requests = [PageRequest(p.number, p.grid(tile_size)) for p in members if p.mode != "text"]
-            for page in render_pages(doc, requests, renderer=renderer, workers=workers, encode=engine.image_encoding):
+            for page in render_pages(
+                doc, requests, renderer=renderer, workers=workers, encode=engine.capabilities.image_encoding
+            ):
                 item.pages.append(page)
                 item.warnings.extend(f"page {page.number}: {w}" for w in page.warnings)
             item.texts = [PageText(p.number, contents[p.number].text) for p in members if p.mode != "image"]
