@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _docs import corpus
 
-from docvl.cli.options import planning
 from docvl.engines.text_engine import TextEngine
+from docvl.options import PlanningOptions
 from docvl.tasks.ask import AskOptions, ask_document
 
 
@@ -49,16 +49,7 @@ def main() -> None:
     ap.add_argument("--scanned", action="store_true")
     ap.add_argument("--strategy", default="auto", choices=["auto", "single", "map-reduce"])
     args = ap.parse_args()
-    cfg = planning(
-        profile="nemotron-nano-v2-vl",
-        pages=None,
-        context=49_152,
-        max_output=1024,
-        max_tiles=12,
-        min_tiles=6,
-        no_thumbnail=False,
-        strategy=args.strategy,
-    )
+    cfg = PlanningOptions(max_output=1024, strategy=args.strategy).build()
     print(f"--strategy {args.strategy}")
     engine = TextEngine()
     totals = {"n": 0, "right": 0, "recall": 0.0, "base_recall": 0.0}

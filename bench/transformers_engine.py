@@ -35,9 +35,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
 
-    from docvl.cli.options import planning, with_engine_tokenizer
     from docvl.engines import EngineOptions
     from docvl.engines.transformers_engine import TransformersEngine
+    from docvl.options import PlanningOptions
+    from docvl.planning import with_engine_tokenizer
     from docvl.tasks.ask import AskOptions, ask_document
 
     tmp = Path(tempfile.mkdtemp(prefix="docvl-bench-"))
@@ -59,8 +60,7 @@ def main() -> None:
     with pymupdf.open(sample) as doc:
         doc.select(list(range(min(args.pages, doc.page_count))))
         doc.save(pdf)
-    cfg = planning(profile="nemotron-nano-v2-vl", pages=None, context=49_152, max_output=args.max_output,
-                   max_tiles=args.max_tiles, min_tiles=1, no_thumbnail=False, page_mode="image")  # fmt: skip
+    cfg = PlanningOptions(max_output=args.max_output, max_tiles=args.max_tiles, min_tiles=1, page_mode="image").build()
     cfg = with_engine_tokenizer(cfg, engine, None)
     options = AskOptions(question="What is the monthly platform availability target?", pdf_lock=threading.Lock())
 

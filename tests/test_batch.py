@@ -208,16 +208,15 @@ def test_a_run_where_every_document_fails_writes_no_output(tmp_path, run_cli, su
 
 
 def test_pages_drawn_are_counted_for_the_pages_bar(pdf_factory):
-    from docvl.cli.options import planning
     from docvl.cli.run import PageTicker
     from docvl.engines.text_engine import TextEngine
+    from docvl.options import PlanningOptions
     from docvl.tasks.ask import AskOptions, ask_document
 
     ticker, counted = PageTicker(), []
     ticker(5)  # before there is a bar: nowhere to count, no error
     ticker.target = counted.append
-    cfg = planning(profile="nemotron-nano-v2-vl", pages=None, context=49_152, max_output=1024, max_tiles=12,
-                   min_tiles=6, no_thumbnail=False)  # fmt: skip
+    cfg = PlanningOptions(max_output=1024).build()
     result = ask_document(
         pdf_factory(pages=3), AskOptions(question="Q?", on_pages=ticker), engine=TextEngine(), planning=cfg
     )
@@ -279,3 +278,16 @@ def test_ask_rows_in_a_format_on_stdout(tmp_path, run_cli):
     assert result.code == 0, result.err
     (row,) = pd.read_csv(io.StringIO(result.out)).to_dict("records")
     assert row["_extractive"] and "9.50" in row["answer"] and not row["answer"].startswith("Extractive answer")
+
+
+def test_the_resume_key_comes_from_the_option_groups(tmp_path, run_cli):
+    """Options that change results are in the key and those that do not are not, as each option group
+    declares (cli/options.py resume=False): nothing is listed by hand per command."""
+    make_pdf(tmp_path / "a.pdf", pages=1, text="The total is 9.50 EUR.")
+    out = tmp_path / "answers.jsonl"
+    ask = ("ask", tmp_path / "a.pdf", "What is the total?", "--engine", "text", "-o", out)
+    assert run_cli(*ask).code == 0
+    for same in (("--workers", "2"), ("--concurrency", "2"), ("--quiet",), ("--timeout", "60")):
+        assert "finished by an earlier run" in run_cli(*ask, *same).err, same
+    for other in (("--dpi", "150"), ("--max-tiles", "6"), ("--renderer", "pdfium"), ("--think",)):
+        assert "finished by an earlier run" not in run_cli(*ask, *other).err, other

@@ -12,7 +12,6 @@ from docvl.cli import options as opt
 from docvl.cli.console import stderr
 from docvl.cli.output_file import BatchOutput
 from docvl.cli.run import BatchFlags, PageTicker, docvl_command, find_inputs, named, run_and_report, start_engine
-from docvl.engines import EngineOptions
 from docvl.schema import load_schema
 from docvl.tasks.extract import ExtractOptions, extract_document, extract_user_text
 from docvl.write import output_format, record, render_records, render_rows
@@ -42,6 +41,13 @@ any validation errors. Null means the document does not state the field; it is n
 
 
 @docvl_command("extract")
+@opt.grouped(
+    planning=opt.PLANNING_GROUP,
+    documents=opt.DOCUMENTS_GROUP,
+    drawing=opt.DRAWING_GROUP,
+    engines=opt.ENGINE_GROUP,
+    batch=opt.BATCH_GROUP,
+)
 def extract_command(
     files: opt.Files,
     schema: Annotated[
@@ -82,40 +88,13 @@ def extract_command(
         ),
     ] = None,
     think: opt.Think = False,
-    engine: opt.Engine = "auto",
-    server: opt.Server = None,
-    model: opt.Model = None,
-    device: opt.Device = "auto",
-    dtype: opt.Dtype = "auto",
-    loader: opt.Loader = "native",
-    concurrency: opt.Concurrency = 4,
-    timeout: opt.Timeout = 300.0,
-    http_retries: opt.HttpRetries = 4,
     structured: opt.Structured = "auto",
-    pages: opt.Pages = None,
-    password: opt.Password = None,
-    attachments: opt.Attachments = False,
-    dpi: opt.Dpi = opt.DEFAULT_DPI,
-    renderer: opt.Renderer = "pymupdf",
-    workers: opt.Workers = 1,
-    context: opt.Context = opt.DEFAULTS.context,
-    max_output: opt.MaxOutput = opt.DEFAULTS.max_output,
-    max_tiles: opt.MaxTiles = opt.DEFAULTS.max_tiles,
-    min_tiles: opt.MinTiles = opt.DEFAULTS.min_tiles,
-    no_thumbnail: opt.NoThumbnail = False,
-    tokenizer: opt.Tokenizer = None,
-    page_mode: opt.PageMode = opt.DEFAULTS.page_mode,
-    strategy: opt.Strategy = opt.DEFAULTS.strategy,
-    max_images: opt.MaxImages = None,
-    embedding_model: opt.EmbeddingModel = None,
-    profile: opt.Profile = opt.DEFAULTS.profile,
-    report: opt.Report = None,
-    fail_fast: opt.FailFast = False,
-    max_failures: opt.MaxFailures = None,
-    quiet: opt.Quiet = False,
-    document_timeout: opt.DocumentTimeout = None,
-    force: opt.Force = False,
-    debug: opt.Debug = False,
+    *,
+    planning: opt.PlanningOptions,
+    documents: opt.Documents,
+    drawing: opt.Drawing,
+    engines: opt.EngineChoice,
+    batch: opt.Batch,
 ) -> None:
     err = stderr()
     the_schema = load_schema(schema)
@@ -128,36 +107,15 @@ def extract_command(
         to_row=lambda result: record(result, fields),
         render=lambda rows: render_rows(rows, kind, csv_lines, fields),
     )
-    cfg = opt.planning(
-        profile=profile,
-        pages=pages,
-        context=context,
-        max_output=max_output,
-        max_tiles=max_tiles,
-        min_tiles=min_tiles,
-        no_thumbnail=no_thumbnail,
-        tokenizer=tokenizer,
-        page_mode=page_mode,
-        strategy=strategy,
-        max_images=max_images,
-        embedding_model=embedding_model,
-    )
-    opt.check_renderer(renderer)
+    cfg = planning.build()
+    opt.check_renderer(drawing.renderer)
     system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
     user = extract_user_text(the_schema)
     opt.check_room(cfg, system=system, user=user)  # before any document, and before the engine starts
-    sources = find_inputs(files, err, attachments=attachments, password=password)
-    engine_options = EngineOptions(
-        server=server,
-        model=model,
-        timeout=timeout,
-        retries=http_retries,
-        concurrency=concurrency,
-        structured=structured,
-        extra={"device": device, "dtype": dtype, "loader": loader},
-    )
-    eng = start_engine(engine, engine_options, err, quiet=quiet)
-    cfg = opt.fit_to_engine(cfg, eng, tokenizer, err)
+    sources = find_inputs(files, err, attachments=documents.attachments, password=documents.password)
+    engine_options = engines.engine_options(structured=structured)
+    eng = start_engine(engines.engine, engine_options, err, quiet=batch.quiet)
+    cfg = opt.fit_to_engine(cfg, eng, planning.tokenizer, err)
     opt.check_room(cfg, system=system, user=user)  # again: the engine's tokenizer, a server's shorter context
     pages_bar = PageTicker()
     options = ExtractOptions(
@@ -166,22 +124,21 @@ def extract_command(
         confidence=confidence,
         min_confidence=min_confidence,
         think=think,
-        password=password,
-        dpi=dpi,
-        renderer=renderer,
-        workers=workers,
-        document_timeout=document_timeout,
+        password=documents.password,
+        dpi=documents.dpi,
+        renderer=drawing.renderer,
+        workers=drawing.workers,
+        document_timeout=batch.document_timeout,
         pdf_lock=threading.Lock(),
-        engine_slots=threading.BoundedSemaphore(concurrency),
+        engine_slots=threading.BoundedSemaphore(engines.concurrency),
         on_pages=pages_bar,
-        debug=debug,
+        debug=documents.debug,
     )
     # what changes a record: a re-run with other options must not reuse the old ones
     sink.resume(
         sources.files,
-        force=force,
+        force=batch.force,
         engine=eng,
-        engine_options=engine_options,
         planning=cfg,
         task="extract",
         schema=the_schema,
@@ -189,17 +146,18 @@ def extract_command(
         confidence=confidence or min_confidence is not None,
         min_confidence=min_confidence,
         think=think,
-        embedding_model=str(embedding_model) if embedding_model else None,
-        pages=pages,
-        dpi=dpi,
-        renderer=renderer,
+        structured=structured,
+        # the options that change results, as their groups declare them (options.resume_fields)
+        options=opt.resume_key(planning=planning, documents=documents, drawing=drawing, engines=engines),
     )
     try:
         code = run_and_report(
             sources.files,
             named(sources, lambda path: extract_document(path, options, engine=eng, planning=cfg)),
-            concurrency=concurrency if eng.capabilities.parallel_requests else 1,
-            flags=BatchFlags(report=report, fail_fast=fail_fast, max_failures=max_failures, quiet=quiet),
+            concurrency=engines.concurrency if eng.capabilities.parallel_requests else 1,
+            flags=BatchFlags(
+                report=batch.report, fail_fast=batch.fail_fast, max_failures=batch.max_failures, quiet=batch.quiet
+            ),
             err=err,
             pages=pages_bar,
             journal=sink.journal,

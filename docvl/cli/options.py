@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rich.markup import escape
 
+from docvl.engines.base import EngineOptions
 from docvl.errors import UsageError
-from docvl.load import DEFAULT_DPI  # noqa: F401  (the commands' --dpi default, opt.DEFAULT_DPI)
+from docvl.load import DEFAULT_DPI
 from docvl.options import PlanningOptions
 from docvl.planner import (
     PAGE_LABEL,
@@ -138,7 +144,7 @@ EmbeddingModel = Annotated[
     Path | None,
     typer.Option(
         "--embedding-model",
-        help="A sentence-transformers model in a local folder (pip install 'docvl[dense]'): long documents are "
+        help="A sentence-transformers model in a local folder (pip install 'docvl\\[dense]'): long documents are "
         "also ranked by meaning, for questions worded nothing like their answer page. Never downloads; about "
         "0.2 s a page on 2 CPU cores. E.g. paraphrase-multilingual-MiniLM-L12-v2 (50+ languages).",
         envvar="DOCVL_EMBEDDING_MODEL",
@@ -163,42 +169,6 @@ Profile = Annotated[
 
 # the planning defaults --help shows: the core model's own (declared once, in docvl.options)
 DEFAULTS = PlanningOptions()
-
-
-def planning(
-    *,
-    profile: str,
-    pages: str | None,
-    context: int,
-    max_output: int,
-    max_tiles: int,
-    min_tiles: int,
-    no_thumbnail: bool,
-    tokenizer: Path | None = None,
-    page_mode: str = "auto",
-    strategy: str = "auto",
-    max_images: int | None = None,
-    embedding_model: Path | None = None,
-) -> Planning:
-    for flag, value, allowed in (("--page-mode", page_mode, PAGE_MODES), ("--strategy", strategy, STRATEGIES)):
-        if value not in allowed:
-            raise UsageError(f"{flag} {value!r} is not one of {', '.join(allowed)}", fix=f"e.g. {flag} {allowed[0]}")
-    # built (and checked) by the core's one model, as the Python API builds it; before any document, so a
-    # bad flag is exit 2 whatever the inputs
-    return PlanningOptions(
-        profile=profile,
-        pages=pages,
-        context=context,
-        max_output=max_output,
-        max_tiles=max_tiles,
-        min_tiles=min_tiles,
-        thumbnail=not no_thumbnail,
-        tokenizer=tokenizer,
-        page_mode=page_mode,  # type: ignore[arg-type]  # checked against PAGE_MODES above
-        strategy=strategy,  # type: ignore[arg-type]  # checked against STRATEGIES above
-        max_images=max_images,
-        embedding_model=embedding_model,
-    ).build()
 
 
 def check_room(cfg: Planning, *, system: str, user: str) -> None:
@@ -397,3 +367,198 @@ Force = Annotated[
         rich_help_panel=BATCH,
     ),
 ]
+
+
+# -- option groups ------------------------------------------------------------------------------------
+#
+# Each group is declared once: its options (the annotated types above, with their defaults) and the typed
+# value they become. A command names the groups it takes (`@grouped(planning=PLANNING_GROUP, ...)`) and
+# receives one value per group; typer still sees every option, since the decorator puts them in the
+# command's signature. Which options change results (the resume key) is said here too, per field.
+
+
+class Documents(BaseModel):
+    """How documents are opened: every command."""
+
+    model_config = ConfigDict(frozen=True)
+    password: str | None = Field(None, json_schema_extra={"resume": False})  # opens the file; a secret
+    attachments: bool = Field(False, json_schema_extra={"resume": False})  # which documents, not their results
+    dpi: float = DEFAULT_DPI
+    debug: bool = Field(False, json_schema_extra={"resume": False})
+
+
+class Drawing(BaseModel):
+    """How pages are drawn: the commands that draw."""
+
+    model_config = ConfigDict(frozen=True)
+    renderer: str = "pymupdf"
+    workers: int = Field(1, json_schema_extra={"resume": False})
+
+
+class EngineChoice(BaseModel):
+    """The engine and its settings: ask and extract."""
+
+    model_config = ConfigDict(frozen=True)
+    engine: str = "auto"
+    server: str | None = Field(None, json_schema_extra={"resume": False})  # the model served is what counts
+    model: str | None = None
+    device: str = "auto"
+    dtype: str = "auto"
+    loader: str = "native"
+    concurrency: int = Field(4, json_schema_extra={"resume": False})
+    timeout: float = Field(300.0, json_schema_extra={"resume": False})
+    http_retries: int = Field(4, json_schema_extra={"resume": False})
+
+    def engine_options(self, **more: Any) -> EngineOptions:
+        """What the engine plug-ins take (``more``: extract's --structured)."""
+        return EngineOptions(
+            server=self.server,
+            model=self.model,
+            timeout=self.timeout,
+            retries=self.http_retries,
+            concurrency=self.concurrency,
+            extra={"device": self.device, "dtype": self.dtype, "loader": self.loader},
+            **more,
+        )
+
+
+class Batch(BaseModel):
+    """Many documents: ask and extract."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    report: Path | None = None
+    fail_fast: bool = False
+    max_failures: int | None = None
+    quiet: bool = False
+    document_timeout: float | None = None
+    force: bool = False
+
+
+def resume_fields(model: BaseModel) -> dict[str, Any]:
+    """The fields of ``model`` that change a result (all but those marked resume=False), for the resume
+    key: derived from the models, never listed by hand."""
+    out = {}
+    for name, info in type(model).model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if extra.get("resume", True):
+            value = getattr(model, name)
+            out[name] = str(value) if isinstance(value, Path) else value
+    return out
+
+
+def resume_key(**groups: BaseModel) -> dict[str, dict[str, Any]]:
+    """Each group's fields that change results, by group name: the resume key's part from the options."""
+    return {name: resume_fields(group) for name, group in groups.items()}
+
+
+@dataclass(frozen=True)
+class OptionGroup:
+    """Options shared by commands: name -> (annotated type, default), and what their values become."""
+
+    options: dict[str, tuple[Any, Any]]
+    build: Callable[..., Any]
+
+    def with_defaults(self, **defaults: Any) -> OptionGroup:
+        """The same options with other defaults, for a command whose use differs (render draws long
+        documents with 2 workers)."""
+        unknown = set(defaults) - set(self.options)
+        if unknown:
+            raise ValueError(f"not options of this group: {', '.join(sorted(unknown))}")
+        changed = {name: (kind, defaults.get(name, default)) for name, (kind, default) in self.options.items()}
+        return OptionGroup(changed, self.build)
+
+
+def _planning_value(*, no_thumbnail: bool, **values: Any) -> PlanningOptions:
+    for flag, value, allowed in (
+        ("--page-mode", values["page_mode"], PAGE_MODES),
+        ("--strategy", values["strategy"], STRATEGIES),
+    ):
+        if value not in allowed:
+            raise UsageError(f"{flag} {value!r} is not one of {', '.join(allowed)}", fix=f"e.g. {flag} {allowed[0]}")
+    return PlanningOptions(thumbnail=not no_thumbnail, **values)
+
+
+PLANNING_GROUP = OptionGroup(
+    {
+        "pages": (Pages, None),
+        "context": (Context, DEFAULTS.context),
+        "max_output": (MaxOutput, DEFAULTS.max_output),
+        "max_tiles": (MaxTiles, DEFAULTS.max_tiles),
+        "min_tiles": (MinTiles, DEFAULTS.min_tiles),
+        "no_thumbnail": (NoThumbnail, False),
+        "tokenizer": (Tokenizer, None),
+        "page_mode": (PageMode, DEFAULTS.page_mode),
+        "strategy": (Strategy, DEFAULTS.strategy),
+        "max_images": (MaxImages, None),
+        "embedding_model": (EmbeddingModel, None),
+        "profile": (Profile, DEFAULTS.profile),
+    },
+    _planning_value,
+)
+DOCUMENTS_GROUP = OptionGroup(
+    {
+        "password": (Password, None),
+        "attachments": (Attachments, False),
+        "dpi": (Dpi, DEFAULT_DPI),
+        "debug": (Debug, False),
+    },
+    Documents,
+)
+DRAWING_GROUP = OptionGroup({"renderer": (Renderer, "pymupdf"), "workers": (Workers, 1)}, Drawing)
+ENGINE_GROUP = OptionGroup(
+    {
+        "engine": (Engine, "auto"),
+        "server": (Server, None),
+        "model": (Model, None),
+        "device": (Device, "auto"),
+        "dtype": (Dtype, "auto"),
+        "loader": (Loader, "native"),
+        "concurrency": (Concurrency, 4),
+        "timeout": (Timeout, 300.0),
+        "http_retries": (HttpRetries, 4),
+    },
+    EngineChoice,
+)
+BATCH_GROUP = OptionGroup(
+    {
+        "report": (Report, None),
+        "fail_fast": (FailFast, False),
+        "max_failures": (MaxFailures, None),
+        "quiet": (Quiet, False),
+        "document_timeout": (DocumentTimeout, None),
+        "force": (Force, False),
+    },
+    Batch,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def grouped(**groups: OptionGroup) -> Callable[[F], F]:
+    """The command takes one keyword per group (its typed value); typer sees each group's options in the
+    command's signature, after the command's own."""
+
+    def wrap(command: F) -> F:
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for name, p in signature.parameters.items() if name not in groups]
+        added = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+            for group in groups.values()
+            for name, (annotation, default) in group.options.items()
+        ]
+
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            for key, group in groups.items():
+                values = {name: kwargs.pop(name) for name in group.options if name in kwargs}
+                try:
+                    kwargs[key] = group.build(**values)
+                except ValidationError as exc:  # a value typer's own checks let through
+                    problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                    raise UsageError(f"bad option value ({problems})", fix="see --help") from None
+            return command(*args, **kwargs)
+
+        run.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
+        return run  # type: ignore[return-value]
+
+    return wrap

@@ -14,7 +14,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from docvl.batch import Journal, Outcome, journal_path, run_key
-from docvl.engines import EngineOptions
 from docvl.errors import EXIT_DOCUMENT_FAILED, UsageError
 from docvl.planning import Planning
 from docvl.results import DocumentResult
@@ -53,13 +52,13 @@ class BatchOutput:
         *,
         force: bool,
         engine: Any,
-        engine_options: EngineOptions,
         planning: Planning,
         **task: Any,
     ) -> None:
         """Open the journal for this run and take what an earlier run of it finished. The journal is keyed
-        by everything that changes a result: ``task`` (question or schema, think, pages, ...), the engine
-        with its options (model, loader, dtype, device, structured output) and the planning settings."""
+        by everything that changes a result: ``task`` (question or schema, think, and the option groups'
+        fields that change results, cli.options.resume_key), the engine and the model it runs, and the
+        planning the run uses (settings, profile, token counter)."""
         if self.path is None:
             return
         output = self.path
@@ -69,8 +68,6 @@ class BatchOutput:
             **task,
             engine=engine.name,
             model=engine.model,
-            engine_extra=engine_options.extra,
-            structured=engine_options.structured,
             settings=planning.settings.model_dump(),
             profile=planning.profile.name,
             # what counts the plan's tokens (--tokenizer DIR, or the engine's own): another counter plans

@@ -44,6 +44,7 @@ Nothing is sent to a model. Run it first to see what a document will cost.
 
 
 @docvl_command("plan")
+@opt.grouped(planning=opt.PLANNING_GROUP, documents=opt.DOCUMENTS_GROUP)
 def plan_command(
     files: opt.Files,
     question: Annotated[
@@ -56,40 +57,14 @@ def plan_command(
         bool, typer.Option("--think/--no-think", help="Plan for a reasoning (/think) or direct (/no_think) request.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON (every page, every field).")] = False,
-    pages: opt.Pages = None,
-    password: opt.Password = None,
-    attachments: opt.Attachments = False,
-    dpi: opt.Dpi = opt.DEFAULT_DPI,
-    context: opt.Context = opt.DEFAULTS.context,
-    max_output: opt.MaxOutput = opt.DEFAULTS.max_output,
-    max_tiles: opt.MaxTiles = opt.DEFAULTS.max_tiles,
-    min_tiles: opt.MinTiles = opt.DEFAULTS.min_tiles,
-    no_thumbnail: opt.NoThumbnail = False,
-    tokenizer: opt.Tokenizer = None,
-    page_mode: opt.PageMode = opt.DEFAULTS.page_mode,
-    strategy: opt.Strategy = opt.DEFAULTS.strategy,
-    max_images: opt.MaxImages = None,
-    embedding_model: opt.EmbeddingModel = None,
-    profile: opt.Profile = opt.DEFAULTS.profile,
-    debug: opt.Debug = False,
+    *,
+    planning: opt.PlanningOptions,
+    documents: opt.Documents,
 ) -> None:
     out, err = stdout(), stderr()
-    cfg = opt.planning(
-        profile=profile,
-        pages=pages,
-        context=context,
-        max_output=max_output,
-        max_tiles=max_tiles,
-        min_tiles=min_tiles,
-        no_thumbnail=no_thumbnail,
-        tokenizer=tokenizer,
-        page_mode=page_mode,
-        strategy=strategy,
-        max_images=max_images,
-        embedding_model=embedding_model,
-    )
+    cfg = planning.build()
     system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
-    sources = find_inputs(files, err, attachments=attachments, password=password)
+    sources = find_inputs(files, err, attachments=documents.attachments, password=documents.password)
 
     opt.check_room(cfg, system=system, user=question)  # before any document
 
@@ -97,8 +72,8 @@ def plan_command(
     failed = 0
     for path in sources.files:
         shown = sources.display(path)  # an attachment: outer.pdf#invoice.pdf
-        with one_document(path, debug=debug, name=shown) as step:
-            doc = load_document(path, password=password, selection=cfg.selection, dpi=dpi)
+        with one_document(path, debug=documents.debug, name=shown) as step:
+            doc = load_document(path, password=documents.password, selection=cfg.selection, dpi=documents.dpi)
             contents = read_contents(doc)
             step.stage = PLANNING
             plan = plan_document(doc, contents, cfg, system=system, user=question, query=question)

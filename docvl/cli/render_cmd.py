@@ -17,7 +17,7 @@ from docvl.cli.run import docvl_command, find_inputs, one_document
 from docvl.errors import DRAWING, EXIT_DOCUMENT_FAILED, EXIT_OK, PLANNING, WRITING, DocvlError, UsageError
 from docvl.load import load_document
 from docvl.planning import plan_document
-from docvl.render import DEFAULT_RENDERER, PDF_RENDERERS, PageRequest, render_pages
+from docvl.render import PageRequest, render_pages
 from docvl.render.textlayer import read_contents
 from docvl.write import current_umask
 
@@ -40,50 +40,29 @@ Use it to check legibility before spending GPU time: what you see is what the mo
 
 
 @docvl_command("render")
+@opt.grouped(
+    planning=opt.PLANNING_GROUP,
+    documents=opt.DOCUMENTS_GROUP,
+    drawing=opt.DRAWING_GROUP.with_defaults(workers=2),  # long documents: drawing is the work here
+)
 def render_command(
     files: opt.Files,
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write into (one sub-folder per document).")],
-    renderer: Annotated[
-        str, typer.Option("--renderer", help=f"PDF rasterizer: {', '.join(PDF_RENDERERS)}. Images always use Pillow.")
-    ] = DEFAULT_RENDERER,
-    workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Processes that draw and encode pages (long documents).")
-    ] = 2,
-    pages: opt.Pages = None,
-    password: opt.Password = None,
-    attachments: opt.Attachments = False,
-    dpi: opt.Dpi = opt.DEFAULT_DPI,
-    context: opt.Context = opt.DEFAULTS.context,
-    max_output: opt.MaxOutput = opt.DEFAULTS.max_output,
-    max_tiles: opt.MaxTiles = opt.DEFAULTS.max_tiles,
-    min_tiles: opt.MinTiles = opt.DEFAULTS.min_tiles,
-    no_thumbnail: opt.NoThumbnail = False,
-    page_mode: opt.PageMode = opt.DEFAULTS.page_mode,
-    max_images: opt.MaxImages = None,
-    embedding_model: opt.EmbeddingModel = None,
     question: Annotated[
         str,
         typer.Option(
             "--question", "-q", help="The question the requests will carry: long documents keep the pages it matches."
         ),
     ] = "",
-    profile: opt.Profile = opt.DEFAULTS.profile,
-    debug: opt.Debug = False,
+    think: opt.Think = False,
+    *,
+    planning: opt.PlanningOptions,
+    documents: opt.Documents,
+    drawing: opt.Drawing,
 ) -> None:
     err = stderr()
-    opt.check_renderer(renderer)
-    cfg = opt.planning(
-        profile=profile,
-        pages=pages,
-        context=context,
-        max_output=max_output,
-        max_tiles=max_tiles,
-        min_tiles=min_tiles,
-        no_thumbnail=no_thumbnail,
-        page_mode=page_mode,
-        max_images=max_images,
-        embedding_model=embedding_model,
-    )
+    opt.check_renderer(drawing.renderer)
+    cfg = planning.build()
     model = cfg.profile
     try:
         output.mkdir(parents=True, exist_ok=True)
@@ -93,22 +72,21 @@ def render_command(
         raise UsageError(
             f"-o {output}: cannot write there ({exc.strerror or exc})", fix="pass a writable folder"
         ) from exc
-    opt.check_room(cfg, system=model.chat.no_think_system, user=question)  # before any document
+    system = model.chat.think_system if think else model.chat.no_think_system
+    opt.check_room(cfg, system=system, user=question)  # before any document
     failed = 0
     used_names: set[str] = set()
-    sources = find_inputs(files, err, attachments=attachments, password=password)
+    sources = find_inputs(files, err, attachments=documents.attachments, password=documents.password)
     for path in sources.files:
         shown = sources.display(path)  # an attachment: outer.pdf#invoice.pdf
         name = _folder_name(Path(shown), used_names)
         staging = None
-        with one_document(path, debug=debug, name=shown) as step:
+        with one_document(path, debug=documents.debug, name=shown) as step:
             try:
-                doc = load_document(path, password=password, selection=cfg.selection, dpi=dpi)
+                doc = load_document(path, password=documents.password, selection=cfg.selection, dpi=documents.dpi)
                 contents = read_contents(doc)
                 step.stage = PLANNING
-                plan = plan_document(
-                    doc, contents, cfg, system=model.chat.no_think_system, user=question, query=question or None
-                )
+                plan = plan_document(doc, contents, cfg, system=system, user=question, query=question or None)
                 for warning in doc.warnings:
                     warning_line(err, shown, warning)
                 # Pages go to a hidden folder that is renamed into place when the document is complete:
@@ -122,7 +100,9 @@ def render_command(
                 progress = page_progress(err, doc.name, len(requests))
                 # PNG encoding is most of the work here, so it happens in the render workers.
                 step.stage = DRAWING
-                for page in progress(render_pages(doc, requests, renderer=renderer, workers=workers, encode="png")):
+                for page in progress(
+                    render_pages(doc, requests, renderer=drawing.renderer, workers=drawing.workers, encode="png")
+                ):
                     step.stage = WRITING
                     for said in page.warnings:
                         warning_line(err, shown, f"page {page.number}: {said}")
