@@ -41,11 +41,11 @@ from recall_docs import make
 
 import docvl.planning as planning_module
 from docvl.load import load_document
+from docvl.load.textlayer import read_contents
 from docvl.pages import PageSelection
 from docvl.planner import PlanSettings
 from docvl.planning import Planning, plan_document
 from docvl.profiles import get_profile
-from docvl.render.textlayer import read_contents
 from docvl.tokens import EstimateCounter
 
 PROFILE = get_profile()

@@ -42,7 +42,7 @@ import pymupdf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from docvl.load import load_document
-from docvl.render.textlayer import read_contents
+from docvl.load.textlayer import read_contents
 from tests.layout_docs import _CJK, KINDS, LayoutDoc, Score, build
 
 REPO = Path(__file__).resolve().parent.parent

@@ -33,10 +33,10 @@ from docvl.engines import EngineOptions, open_engine
 from docvl.engines.base import Engine
 from docvl.errors import UsageError
 from docvl.load import DEFAULT_DPI, discover, load_document
+from docvl.load.textlayer import read_contents
 from docvl.options import PlanningOptions
 from docvl.planner import Plan
 from docvl.planning import Planning, plan_document, with_engine_context, with_engine_tokenizer
-from docvl.render.textlayer import read_contents
 from docvl.results import DocumentResult, ErrorItem
 from docvl.schema import as_schema
 from docvl.tasks.ask import DEFAULT_MAX_REQUESTS, AskOptions, ask_document

@@ -17,7 +17,7 @@ EXIT_ENGINE_UNAVAILABLE = 3
 EXIT_INTERRUPTED = 130
 
 # What a document's pipeline can be doing, as an internal error names it ("internal error while planning"):
-# set by the pipeline as it goes (tasks.common.TaskRun.stage, the plan and render commands' loops).
+# set by the pipeline as it goes (tasks.pipeline.TaskRun.stage, the plan and render commands' loops).
 LOADING = "loading"
 PLANNING = "planning"
 DRAWING = "drawing pages"

@@ -4,7 +4,7 @@ libtiff (inside Pillow) reports damaged TIFFs from C with fprintf(stderr, ...) -
 error on strip 0; got 18446744073709550836 bytes, expected 1012." -- which no Python warnings hook sees.
 Pillow does not replace libtiff's error and warning handlers when it decodes, so docvl does: once per
 process, with handlers that hand each message to the document being processed on that thread (the same
-collector Python warnings go to, docvl.tasks.common.current_warnings) and otherwise drop it. What the
+collector Python warnings go to, docvl.tasks.pipeline.current_warnings) and otherwise drop it. What the
 damage means for the document is said anyway: Pillow raises, and the loader reports a damaged or
 truncated image in docvl's words.
 """
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from docvl.tasks.common import current_warnings
+from docvl.tasks.pipeline import current_warnings
 
 # void handler(const char* module, const char* fmt, va_list ap): va_list is passed by reference on the
 # platforms Pillow ships wheels for (x86-64 System V, AArch64), so a pointer stands for it

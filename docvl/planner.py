@@ -31,8 +31,8 @@ from pydantic import BaseModel, Field
 
 from docvl.errors import UsageError
 from docvl.load.document import PageInfo
+from docvl.load.textlayer import PageContent
 from docvl.profiles.base import Grid, ModelProfile
-from docvl.render.textlayer import PageContent
 from docvl.tokens import TokenCounter
 
 PAGE_LABEL = "Page {number}:\n"
@@ -145,7 +145,7 @@ def plan_pages(
     unmatched: str = "no word of the question on the page",
 ) -> Plan:
     """Plan a document (module docstring). ``relevance``: page number -> score (docvl.relevance), None
-    for a page with no text to judge. ``contents``: page number -> text layer (render.textlayer); pages
+    for a page with no text to judge. ``contents``: page number -> text layer (load.textlayer); pages
     without one go as images. ``evidence``: why each page ranked where it did; ``unmatched``: why a page
     scoring 0 is left out."""
     settings = settings or PlanSettings()

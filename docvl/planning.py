@@ -11,13 +11,13 @@ from typing import Any
 
 from docvl.dense import DenseRanker
 from docvl.load.document import Document
+from docvl.load.textlayer import PageContent
 from docvl.pages import PageSelection, page_list
 from docvl.planner import Plan, PlanSettings, check_settings, plan_pages
 from docvl.profiles import ModelProfile
 from docvl.relevance import RankedPage, Ranking, rank_question, rank_schema
 from docvl.render import PageRequest, render_pages
 from docvl.render.ocr import OcrReader, ocr_available
-from docvl.render.textlayer import PageContent
 from docvl.textindex import detect_languages
 from docvl.tokens import TokenCounter
 

@@ -45,7 +45,7 @@ from typing import Any
 
 from docvl.acronyms import Acronyms
 from docvl.dense import DenseRanker
-from docvl.render.reading_order import CAPTION
+from docvl.load.reading_order import CAPTION
 from docvl.textindex import GramIndex, TextIndex, detect_language, tokenize
 
 # Reciprocal rank fusion constant (Cormack et al. 2009): rank 1 counts K/(K+1), rank 10 K/(K+10).

@@ -59,11 +59,11 @@ def answer_record(result: DocumentResult, *, reasoning: bool = False) -> dict[st
     return row
 
 
-def render_records(
+def format_records(
     results: Iterable[DocumentResult], fmt: str, csv_lines: str = "explode", fields: Iterable[str] = ()
 ) -> str:
     fields = list(fields)
-    return render_rows([record(r, fields) for r in results], fmt, csv_lines, fields)
+    return format_rows([record(r, fields) for r in results], fmt, csv_lines, fields)
 
 
 def jsonl_line(row: dict[str, Any]) -> str:
@@ -79,7 +79,7 @@ def append_line(path: Path, line: str) -> None:
         os.fsync(fh.fileno())
 
 
-def render_rows(rows: list[dict[str, Any]], fmt: str, csv_lines: str = "explode", fields: Iterable[str] = ()) -> str:
+def format_rows(rows: list[dict[str, Any]], fmt: str, csv_lines: str = "explode", fields: Iterable[str] = ()) -> str:
     fields = list(fields)
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

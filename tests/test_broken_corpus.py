@@ -12,11 +12,11 @@ import pytest
 from PIL import ImageStat
 
 from docvl.load import load_document
+from docvl.load.textlayer import TextLayer
 from docvl.pages import PageSelection
 from docvl.planner import plan_pages
 from docvl.profiles import get_profile
 from docvl.render import PageRequest, render_pages
-from docvl.render.textlayer import TextLayer
 from docvl.tokens import EstimateCounter
 
 # file -> (outcome docvl gives, text that must appear in its message or page count when processed)

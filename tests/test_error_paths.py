@@ -29,10 +29,10 @@ def _raise_for(target: str, real):
 def test_unanticipated_error_while_planning_is_an_internal_error_and_the_batch_goes_on(
     run_cli, pdf_factory, monkeypatch
 ):
-    from docvl.tasks import common
+    from docvl.tasks import pipeline
 
     bad, good = pdf_factory("bad.pdf"), pdf_factory("good.pdf")
-    monkeypatch.setattr(common, "plan_document", _raise_for("bad.pdf", common.plan_document))
+    monkeypatch.setattr(pipeline, "plan_document", _raise_for("bad.pdf", pipeline.plan_document))
     result = run_cli("ask", "--engine", "text", bad, good, "What is the total?")
     assert result.code == 1
     expected = (
@@ -46,10 +46,10 @@ def test_unanticipated_error_while_planning_is_an_internal_error_and_the_batch_g
 
 
 def test_debug_prints_the_traceback(run_cli, pdf_factory, monkeypatch):
-    from docvl.tasks import common
+    from docvl.tasks import pipeline
 
     bad = pdf_factory("bad.pdf")
-    monkeypatch.setattr(common, "plan_document", _raise_for("bad.pdf", common.plan_document))
+    monkeypatch.setattr(pipeline, "plan_document", _raise_for("bad.pdf", pipeline.plan_document))
     result = run_cli("ask", "--engine", "text", bad, "What is the total?", "--debug")
     assert result.code == 1
     assert "Traceback (most recent call last)" in result.err
@@ -58,10 +58,10 @@ def test_debug_prints_the_traceback(run_cli, pdf_factory, monkeypatch):
 
 
 def test_internal_error_result_has_its_own_code(run_cli, pdf_factory, monkeypatch):
-    from docvl.tasks import common
+    from docvl.tasks import pipeline
 
     bad = pdf_factory("bad.pdf")
-    monkeypatch.setattr(common, "read_contents", _raise_for("bad.pdf", common.read_contents))
+    monkeypatch.setattr(pipeline, "read_contents", _raise_for("bad.pdf", pipeline.read_contents))
     result = run_cli("ask", "--engine", "text", bad, "What is the total?", "--json")
     (error,) = json.loads(result.out)["errors"]
     assert error["code"] == "internal"
@@ -104,10 +104,10 @@ def _warn_then(real):
 
 
 def test_library_warnings_go_to_the_document_not_stderr(run_cli, pdf_factory, monkeypatch):
-    from docvl.tasks import common
+    from docvl.tasks import pipeline
 
     first, second = pdf_factory("first.pdf"), pdf_factory("second.pdf")
-    monkeypatch.setattr(common, "read_contents", _warn_then(common.read_contents))
+    monkeypatch.setattr(pipeline, "read_contents", _warn_then(pipeline.read_contents))
     result = run_cli("ask", "--engine", "text", first, second, "What is the total?", "--json")
     assert result.code == 0
     wanted = "a library warned: UserWarning: PIL/TiffImagePlugin.py: tile overflow"
@@ -133,7 +133,7 @@ def test_plan_json_keeps_library_warnings_with_a_code(run_cli, pdf_factory, monk
 
 def test_warnings_from_documents_on_threads_stay_apart(capsys):
     from docvl.cli.console import library_output
-    from docvl.tasks.common import collecting_warnings
+    from docvl.tasks.pipeline import collecting_warnings
 
     seen: dict[str, list[str]] = {}
     ready = threading.Barrier(2)
@@ -229,12 +229,12 @@ def test_a_bug_outside_any_document_is_an_internal_error_too(run_cli, pdf_factor
 
 NOISY = """
 import logging, sys, warnings
-from docvl.tasks import common
-real = common.read_contents
+from docvl.tasks import pipeline
+real = pipeline.read_contents
 def noisy(doc):
     logging.getLogger("httpx").warning("a library logs at WARNING")
     return real(doc)
-common.read_contents = noisy
+pipeline.read_contents = noisy
 from docvl.cli import main
 sys.argv = ["docvl", *sys.argv[1:]]
 main()

@@ -120,7 +120,7 @@ def test_bad_strategy_or_page_mode_is_a_usage_error(run_cli, pdf_factory):
 
 def test_max_images_splits_requests_without_counting_text_pages():
     """A server started with --limit-mm-per-prompt '{"image": 2}': at most 2 page images a request."""
-    from docvl.render.textlayer import PageContent
+    from docvl.load.textlayer import PageContent
 
     pages = [PageInfo(number=i + 1, width=1700, height=2200) for i in range(7)]
     contents = {n: PageContent(number=n, text=f"page {n} words", text_only=n in (2, 3), why="") for n in range(1, 8)}

@@ -11,7 +11,7 @@ import math
 import pymupdf
 import pytest
 
-from docvl.render.page_kind import visible_content
+from docvl.load.page_kind import visible_content
 
 PROSE = (
     "The harbour authority reviewed its ledger of permits, tariffs and freight quotas for the year. "

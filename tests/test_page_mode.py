@@ -10,11 +10,11 @@ import pytest
 from PIL import Image
 
 from docvl.load import load_document
+from docvl.load.textlayer import read_contents
 from docvl.pages import PageSelection
 from docvl.planner import PAGE_LABEL, TEXT_PART_OVERHEAD, PlanSettings
 from docvl.planning import Planning, plan_document
 from docvl.profiles import get_profile
-from docvl.render.textlayer import read_contents
 from docvl.tokens import EstimateCounter
 from tests.conftest import LOREM
 from tests.vllm_stub import Scripted, StubServer, completion

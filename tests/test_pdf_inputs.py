@@ -19,10 +19,10 @@ from PIL import ImageStat
 from docvl.errors import CorruptFile, EncryptedFile, NoPages, WrongPassword
 from docvl.load import load_document
 from docvl.load.passwords import password_candidates, saslprep
+from docvl.load.textlayer import TextLayer
 from docvl.pages import PageSelection
 from docvl.profiles import get_profile
 from docvl.render import PageRequest, render_pages
-from docvl.render.textlayer import TextLayer
 
 PROFILE = get_profile()
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from docvl.render.page_kind import visible_content
-from docvl.render.reading_order import lines_text, page_words
+from docvl.load.page_kind import visible_content
+from docvl.load.reading_order import lines_text, page_words
 from tests.layout_docs import KINDS, Score, build
 
 WORDS = [
@@ -292,7 +292,7 @@ REAL = Path(__file__).parent / "data" / "real"
 
 def _real_text(name: str) -> list[str]:
     from docvl.load import load_document
-    from docvl.render.textlayer import read_contents
+    from docvl.load.textlayer import read_contents
 
     return read_contents(load_document(REAL / name))[1].text.splitlines()
 
@@ -326,7 +326,7 @@ def test_generated_layouts_read_in_order(kind, tmp_path):
     """Every kind of tests/layout_docs.py, built with another seed than bench/reading_order.py's: at least
     0.95 of line-to-line joins in true order, and never below PyMuPDF's own content-stream order."""
     from docvl.load import load_document
-    from docvl.render.textlayer import read_contents
+    from docvl.load.textlayer import read_contents
 
     doc = build(kind, tmp_path, seed=7)
     contents = read_contents(load_document(doc.path))
@@ -362,7 +362,7 @@ def test_text_outside_the_trim_box_is_not_read():
 def test_a_two_letter_arabic_ligature_comes_back_in_logical_order():
     """Word writes lam-alef's ToUnicode as a zero-width alef at the glyph's right edge, then the lam:
     docvl puts lam first (PyMuPDF's own text reads "اإلنتاجية")."""
-    from docvl.render.reading_order import _ligature_order
+    from docvl.load.reading_order import _ligature_order
 
     def ch(c, x0, x1):
         return ({"c": c, "bbox": (x0, 0, x1, 10)}, 10.0, False)

@@ -5,9 +5,9 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from docvl.load import load_document
+from docvl.load.textlayer import TextLayer
 from docvl.profiles import get_profile
 from docvl.render import PageRequest, render_pages
-from docvl.render.textlayer import TextLayer
 
 PROFILE = get_profile()
 

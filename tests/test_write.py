@@ -6,7 +6,7 @@ import pytest
 
 from docvl.errors import UsageError
 from docvl.results import DocumentResult, ErrorItem
-from docvl.write import output_format, render_records, write_atomic
+from docvl.write import format_records, output_format, write_atomic
 
 
 def _result(path, **data):
@@ -31,14 +31,14 @@ RESULTS = [
 
 
 def test_json_and_jsonl():
-    rows = json.loads(render_records(RESULTS, "json"))
+    rows = json.loads(format_records(RESULTS, "json"))
     assert rows[0]["_file"] == "Rechnung März 2024 – Kopie (1).pdf" and rows[0]["_pages"] == {"total": [2]}
-    lines = render_records(RESULTS, "jsonl").splitlines()
+    lines = format_records(RESULTS, "jsonl").splitlines()
     assert [json.loads(line)["_file"] for line in lines] == ["Rechnung März 2024 – Kopie (1).pdf", "b.pdf"]
 
 
 def test_csv_explodes_arrays_and_flattens_objects():
-    rows = list(csv.DictReader(io.StringIO(render_records(RESULTS, "csv"))))
+    rows = list(csv.DictReader(io.StringIO(format_records(RESULTS, "csv"))))
     assert [r["_file"] for r in rows] == ["Rechnung März 2024 – Kopie (1).pdf"] * 2 + ["b.pdf"]
     assert [r["lines.qty"] for r in rows[:2]] == ["1", "2"]
     assert rows[0]["seller.name"] == "ACME" and rows[0]["total"] == "9.5"
@@ -46,7 +46,7 @@ def test_csv_explodes_arrays_and_flattens_objects():
 
 
 def test_csv_arrays_as_json_cells():
-    rows = list(csv.DictReader(io.StringIO(render_records(RESULTS, "csv", csv_lines="json"))))
+    rows = list(csv.DictReader(io.StringIO(format_records(RESULTS, "csv", csv_lines="json"))))
     assert len(rows) == 2
     assert json.loads(rows[0]["lines"]) == [{"qty": 1, "desc": "a"}, {"qty": 2, "desc": "b"}]
 
@@ -54,7 +54,7 @@ def test_csv_arrays_as_json_cells():
 def test_errors_travel_with_the_record():
     partial = DocumentResult(path="p.pdf", task="extract", status="partial", data={"total": "nine"},
                              errors=[ErrorItem(code="invalid", message="total: 'nine' is not a number")])  # fmt: skip
-    (row,) = json.loads(render_records([partial], "json"))
+    (row,) = json.loads(format_records([partial], "json"))
     assert row["_status"] == "partial" and row["_errors"] == ["total: 'nine' is not a number"]
 
 
@@ -105,7 +105,7 @@ def test_pydantic_model_as_schema(tmp_path, run_cli, pdf_factory, monkeypatch):
 def test_csv_explodes_one_list_and_keeps_others_as_json():
     result = _result("x.pdf", lines=[{"qty": 1}, {"qty": 2}, {"qty": 3}], pays=[{"amt": 5}], paid=True, tags=None)
     rows = list(
-        csv.DictReader(io.StringIO(render_records([result], "csv", fields=["lines", "pays", "paid", "tags", "extra"])))
+        csv.DictReader(io.StringIO(format_records([result], "csv", fields=["lines", "pays", "paid", "tags", "extra"])))
     )
     assert [r["lines.qty"] for r in rows] == ["1", "2", "3"]
     assert {r["pays"] for r in rows} == {'[{"amt": 5}]'} and {r["paid"] for r in rows} == {"true"}

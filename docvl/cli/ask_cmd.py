@@ -19,7 +19,7 @@ from docvl.cli.run import BatchFlags, PageTicker, docvl_command, find_inputs, na
 from docvl.errors import UsageError
 from docvl.results import DocumentResult
 from docvl.tasks.ask import DEFAULT_MAX_REQUESTS, AskOptions, ask_document, ask_user_text
-from docvl.write import answer_record, output_format, render_rows
+from docvl.write import answer_record, format_rows, output_format
 
 HELP = """Ask a question of a document: prints the answer and the pages it rests on.
 
@@ -105,7 +105,7 @@ def ask_command(
             output,
             kind,
             to_row=lambda result: answer_record(result, reasoning=show_reasoning),
-            render=lambda rows: render_rows(rows, kind, fields=["question", "answer"]),
+            format_rows=lambda rows: format_rows(rows, kind, fields=["question", "answer"]),
         )
     cfg = planning.build()
     opt.check_renderer(drawing.renderer)

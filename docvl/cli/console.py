@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from docvl.errors import DocvlError
 from docvl.libtiff import route_messages
 from docvl.load.document import DocumentWarning
-from docvl.tasks.common import LibraryWarnings, current_warnings
+from docvl.tasks.pipeline import LibraryWarnings, current_warnings
 
 
 def stdout() -> Console:
@@ -63,7 +63,7 @@ def page_progress(console: Console, label: str, total: int) -> Callable[[Iterabl
 
 class _WarningRouter:
     """The warnings.showwarning hook of a command run: each Python warning goes to the document being
-    processed on the warning's thread (tasks.common.collecting_warnings), to be said on that document's
+    processed on the warning's thread (tasks.pipeline.collecting_warnings), to be said on that document's
     result; one raised outside any document becomes one docvl-style line on stderr (once per message),
     never Python's "path/to/site-packages/x.py:12: UserWarning: ..." with its source line."""
 

@@ -14,7 +14,7 @@ from docvl.cli.output_file import BatchOutput
 from docvl.cli.run import BatchFlags, PageTicker, docvl_command, find_inputs, named, run_and_report, start_engine
 from docvl.schema import load_schema
 from docvl.tasks.extract import ExtractOptions, extract_document, extract_user_text
-from docvl.write import output_format, record, render_records, render_rows
+from docvl.write import format_records, format_rows, output_format, record
 
 HELP = """Extract fields defined by a JSON Schema from each document: one validated record per document.
 
@@ -99,13 +99,13 @@ def extract_command(
     err = stderr()
     the_schema = load_schema(schema)
     kind = output_format(output, fmt)
-    render_records([], kind, csv_lines)  # checks --csv-lines before any work
+    format_records([], kind, csv_lines)  # checks --csv-lines before any work
     fields = list(the_schema["properties"])
     sink = BatchOutput(  # checks -o before any work
         output,
         kind,
         to_row=lambda result: record(result, fields),
-        render=lambda rows: render_rows(rows, kind, csv_lines, fields),
+        format_rows=lambda rows: format_rows(rows, kind, csv_lines, fields),
     )
     cfg = planning.build()
     opt.check_renderer(drawing.renderer)

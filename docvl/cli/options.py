@@ -175,7 +175,7 @@ def check_room(cfg: Planning, *, system: str, user: str) -> None:
     """Before any document: a context that cannot hold the answer, the prompt and the cheapest page any
     document could have (one tile as an image, a word of text as text) fails every document, so it is a
     usage error (exit 2) whatever the inputs. A page dearer than that is known only per document, where
-    planning says so (also exit 2, tasks.common.TaskRun.guarded)."""
+    planning says so (also exit 2, tasks.pipeline.TaskRun.guarded)."""
     s, counter = cfg.settings, cfg.counter
     prompt = counter.count_chat(system, user)
     budget = s.context - s.max_output - prompt

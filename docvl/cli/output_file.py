@@ -26,14 +26,14 @@ Row = dict[str, Any]
 class BatchOutput:
     """Where a batch's rows go: ``path`` (or stdout when None) in the format ``kind``.
 
-    ``to_row`` turns a result into its row; ``render`` turns the rows into the file's text. With a path,
+    ``to_row`` turns a result into its row; ``format_rows`` turns the rows into the file's text. With a path,
     each finished document is journaled (JSONL also gets its line at once), a re-run with the same
     options skips what the journal holds, and the file is rewritten whole in input order at the end."""
 
     path: Path | None
     kind: str
     to_row: Callable[[DocumentResult], Row]
-    render: Callable[[list[Row]], str]
+    format_rows: Callable[[list[Row]], str]
     rows: dict[Path, Row] = field(default_factory=dict)  # rows only, not results: memory stays small
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("ok", "partial", "failed"), 0))
     journal: Journal | None = None
@@ -106,7 +106,7 @@ class BatchOutput:
         """Write the rows in input order (replacing lines appended as documents finished), then the
         one-line count."""
         output = self.path
-        text = self.render([self.rows[p] for p in files if p in self.rows])
+        text = self.format_rows([self.rows[p] for p in files if p in self.rows])
         if output is None:
             if self.kind != "jsonl":
                 sys.stdout.write(text)  # raw: a console would rewrap lines and expand tabs inside CSV cells

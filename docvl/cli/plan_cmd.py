@@ -16,10 +16,10 @@ from docvl.cli.run import docvl_command, find_inputs, one_document
 from docvl.errors import EXIT_DOCUMENT_FAILED, EXIT_OK, PLANNING
 from docvl.load import Document, load_document
 from docvl.load.document import DocumentWarning
+from docvl.load.textlayer import read_contents
 from docvl.pages import page_list
 from docvl.planner import Plan
 from docvl.planning import plan_document
-from docvl.render.textlayer import read_contents
 
 MAX_WINDOW_LINES = 8
 

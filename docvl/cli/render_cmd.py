@@ -16,9 +16,9 @@ from docvl.cli.console import error_line, page_progress, stderr, warning_line
 from docvl.cli.run import docvl_command, find_inputs, one_document
 from docvl.errors import DRAWING, EXIT_DOCUMENT_FAILED, EXIT_OK, PLANNING, WRITING, DocvlError, UsageError
 from docvl.load import load_document
+from docvl.load.textlayer import read_contents
 from docvl.planning import plan_document
 from docvl.render import PageRequest, render_pages
-from docvl.render.textlayer import read_contents
 from docvl.write import current_umask
 
 HELP = """Write what a model will be sent for each page: its image at the planned grid size plus the thumbnail,

@@ -44,7 +44,7 @@ from docvl.errors import (
 )
 from docvl.load.document import DocumentWarning
 from docvl.results import DocumentResult
-from docvl.tasks.common import collecting_warnings, internal_error
+from docvl.tasks.pipeline import collecting_warnings, internal_error
 from docvl.write import write_atomic
 
 PREFETCH = 2
@@ -103,7 +103,7 @@ class DocumentStep:
 
 @contextmanager
 def one_document(path: Path, *, debug: bool = False, name: str | None = None) -> Iterator[DocumentStep]:
-    """The rules of tasks.common.TaskRun.guarded for a command's own loop: a problem with the document
+    """The rules of tasks.pipeline.TaskRun.guarded for a command's own loop: a problem with the document
     ends the block and is kept in ``step.error`` (an unanticipated exception as an InternalError); a
     usage error, found only now, ends the run (exit 2) naming the file. ``name``: how the file is shown,
     when not as ``path`` (an attachment saved to a temporary folder)."""

@@ -21,7 +21,7 @@ from docvl.planner import Plan
 from docvl.planning import Planning
 from docvl.prompt import ASK_INSTRUCTIONS, PartialAnswer, ask_prompt, reduce_prompt
 from docvl.results import DocumentResult, ErrorItem, Round
-from docvl.tasks.common import DocumentOptions, TaskRun
+from docvl.tasks.pipeline import DocumentOptions, TaskRun
 
 DEFAULT_MAX_REQUESTS = 3
 

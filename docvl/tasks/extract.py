@@ -19,7 +19,7 @@ from docvl.planning import Planning
 from docvl.prompt import extract_instructions, extract_prompt
 from docvl.results import DocumentResult, ErrorItem, FieldConflict
 from docvl.schema import nullable, with_page_sidecar
-from docvl.tasks.common import DocumentOptions, TaskRun
+from docvl.tasks.pipeline import DocumentOptions, TaskRun
 from docvl.tasks.windows import WindowInput
 
 REASK = (

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 
 from docvl.engines.base import Engine
 from docvl.load.document import Document
+from docvl.load.textlayer import PageContent
 from docvl.pages import page_list
 from docvl.planner import Plan
 from docvl.prompt import PageText
 from docvl.render import PageRequest, render_pages
 from docvl.render.base import RenderedPage
 from docvl.render.ocr import OcrReader, ocr_available
-from docvl.render.textlayer import PageContent
 
 
 @dataclass
@@ -39,7 +39,7 @@ def window_inputs(
     renderer: str = "pymupdf",
     workers: int = 1,
 ) -> Iterator[WindowInput]:
-    """``contents``: the text layers read for planning (render.textlayer.read_contents)."""
+    """``contents``: the text layers read for planning (load.textlayer.read_contents)."""
     ocr = OcrReader()
     for window in plan.windows:
         start = time.perf_counter()

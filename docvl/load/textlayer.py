@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import pymupdf
 
 from docvl.load.document import Document
+from docvl.load.page_kind import visible_content
 from docvl.load.pdf import open_pdf
-from docvl.render.page_kind import visible_content
-from docvl.render.reading_order import Word, lines_text, page_words, read_page
+from docvl.load.reading_order import Word, lines_text, page_words, read_page
 
 __all__ = ["PageContent", "TextLayer", "Word", "read_contents"]
 

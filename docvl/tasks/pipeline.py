@@ -30,10 +30,10 @@ from docvl.errors import (
 )
 from docvl.load import DEFAULT_DPI, Document, load_document
 from docvl.load.document import DocumentWarning
+from docvl.load.textlayer import PageContent, read_contents
 from docvl.planner import Plan
 from docvl.planning import Planning, plan_document
 from docvl.prompt import Prompt, TextPart
-from docvl.render.textlayer import PageContent, read_contents
 from docvl.results import DocumentResult, ErrorItem, RequestRecord
 from docvl.tasks.windows import WindowInput, window_inputs
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import pymupdf
 
-from docvl.render.page_box import visible_box
+from docvl.load.page_box import visible_box
 
 # Writing directions in the displayed page (y grows downward). The frame of each maps the displayed
 # coordinates so its text runs +x and its lines stack +y.

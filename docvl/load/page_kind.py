@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pymupdf
 
-from docvl.render.page_box import visible_box
+from docvl.load.page_box import visible_box
 
 # Raster images may cover at most this share of the visible page (a small logo is fine).
 MAX_IMAGE_AREA = 0.02
