@@ -81,3 +81,21 @@ def route_messages() -> bool:
         function(handler)
     _installed.append(handler)
     return True
+
+
+def codec_configured(scheme: int) -> bool | None:
+    """Whether this process's libtiff decodes TIFF compression ``scheme`` (tag 259: 50001 WebP, 50000
+    ZSTD, 34887 LERC, 34712 JPEG 2000...), from libtiff's own TIFFIsCODECConfigured; None when libtiff
+    cannot be asked."""
+    if sys.platform == "win32":
+        return None
+    try:
+        library = _library()
+    except OSError:
+        return None
+    check = getattr(library, "TIFFIsCODECConfigured", None) if library is not None else None
+    if check is None:
+        return None
+    check.restype = ctypes.c_int
+    check.argtypes = [ctypes.c_uint16]
+    return bool(check(scheme))

@@ -246,16 +246,21 @@ def test_documents_on_threads_do_not_tangle_pillow_state(tmp_path):
 # --- 16-bit images that use a narrow band of values: auto-levelled, with a warning -----------------
 
 
-def _gray16(path: Path, lo: int, hi: int, fmt: str) -> Path:
-    values = np.linspace(lo, hi, W * H).reshape(H, W).astype("<u2")
+def _gray16(path: Path, lo: int, hi: int, fmt: str, mode: str = "I;16") -> Path:
+    values = np.linspace(lo, hi, W * H).reshape(H, W).astype(">u2" if mode == "I;16B" else "<u2")
     values[H // 3 : H // 3 + 20, 40 : W - 40] = lo  # a dark "text" bar
-    Image.frombytes("I;16", (W, H), values.tobytes()).save(path, format=fmt)
+    Image.frombytes(mode, (W, H), values.tobytes()).save(path, format=fmt)
     return path
 
 
-@pytest.mark.parametrize(("fmt", "ext"), [("TIFF", "tif"), ("PNG", "png")])
-def test_low_range_16bit_is_auto_levelled_with_a_warning(tmp_path, run_cli, fmt, ext):
-    path = _gray16(tmp_path / f"sensor.{ext}", 291, 694, fmt)
+# I;16B: a big-endian TIFF (Motorola byte order), as Pillow's own test file with values 291-694 is, and for
+# which Pillow has no extrema of its own
+@pytest.mark.parametrize(
+    ("fmt", "ext", "mode"), [("TIFF", "tif", "I;16"), ("PNG", "png", "I;16"), ("TIFF", "tif", "I;16B")]
+)
+def test_low_range_16bit_is_auto_levelled_with_a_warning(tmp_path, run_cli, fmt, ext, mode):
+    path = _gray16(tmp_path / f"sensor.{ext}", 291, 694, fmt, mode)
+    assert Image.open(path).mode == mode
     doc = load_document(path)
     message = (
         "16-bit image uses only values 291-694 of 0-65,535: "
@@ -399,3 +404,23 @@ def test_libtiff_messages_become_the_documents_warnings(tmp_path):
     assert lines, "the damage is said"
     assert all(line.startswith(("warning: ", "error: ")) for line in lines), lines  # nothing raw from libtiff
     assert any("a library warned: libtiff: Fax4Decode: Bad code word" in line for line in lines), lines
+
+
+def test_a_tiff_compressed_in_a_way_libtiff_lacks_is_not_called_damaged(tmp_path, monkeypatch):
+    """A WebP- or ZSTD-compressed TIFF from a newer tool opens in Pillow but fails to decode where libtiff
+    was built without that codec: the message says so, not "damaged"."""
+    import docvl.libtiff
+
+    path = tmp_path / "scan.tif"
+    Image.new("L", (300, 200), 255).save(path, compression="tiff_adobe_deflate")
+    data = path.read_bytes()
+    assert load_document(path).format == "TIFF"  # Deflate: decoded here
+    # the same file, its compressed strip (right after the 8-byte header, before the tags) overwritten:
+    # decoding fails; only when libtiff lacks the codec is it unsupported rather than damaged
+    ifd = int.from_bytes(data[4:8], "little")
+    path.write_bytes(data[:10] + bytes([0xFF]) * (ifd - 10) + data[ifd:])
+    with pytest.raises(CorruptFile):
+        load_document(path)
+    monkeypatch.setattr(docvl.libtiff, "codec_configured", lambda scheme: scheme != 8)
+    with pytest.raises(UnsupportedFile, match="TIFF compressed with ADOBE_DEFLATE, which this installation's libtiff"):
+        load_document(path)

@@ -11,9 +11,9 @@ import warnings
 from pathlib import Path
 from typing import cast
 
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, TiffImagePlugin
 
-from docvl.errors import CorruptFile, ImageTooLarge, ImageTooSmall, NoPages
+from docvl.errors import CorruptFile, ImageTooLarge, ImageTooSmall, NoPages, UnsupportedFile
 from docvl.load.document import Document, DocumentWarning, PageInfo
 from docvl.load.sniff import IMAGE_FIX, IMAGE_FORMATS, pillow_session, truncated_images_allowed
 from docvl.pages import PageSelection
@@ -41,7 +41,8 @@ def low_range(im: Image.Image) -> tuple[int, int] | None:
     after a plain scale to 8 bits; None for any other image, and for a flat one (nothing to stretch)."""
     if not im.mode.startswith("I;16"):
         return None
-    lo, hi = cast("tuple[float, float]", im.getextrema())  # one band: (lowest, highest)
+    # via "I": Pillow has no extrema for the byte-order variants (I;16B raises "image has wrong mode")
+    lo, hi = cast("tuple[float, float]", im.convert("I").getextrema())  # one band: (lowest, highest)
     if hi <= lo or hi - lo >= 65535 * LOW_RANGE_SHARE:
         return None
     return int(lo), int(hi)
@@ -79,6 +80,13 @@ def load_image(path: Path, *, selection: PageSelection) -> Document:
             fix="downscale it (e.g. to 6,000 px on the long side): docvl never sends more than 6,144 px",
         ) from exc
     except Exception as exc:  # Pillow raises many types on damaged files (KeyError, TypeError, struct.error...)
+        unreadable = _tiff_codec_missing(path)
+        if unreadable is not None:  # not damaged: compressed in a way this libtiff was built without
+            raise UnsupportedFile(
+                f"TIFF compressed with {unreadable}, which this installation's libtiff cannot decode",
+                path=path,
+                fix="convert it to PNG, or to an LZW or Deflate TIFF (e.g. `magick in.tif -compress lzw out.tif`)",
+            ) from exc
         raise CorruptFile(f"damaged {_magic_name(path)} ({_one_line(exc)})", path=path, fix=IMAGE_FIX) from exc
     if not numbers:
         raise NoPages(
@@ -218,6 +226,21 @@ def library_warnings(caught: list[warnings.WarningMessage]) -> list[DocumentWarn
 def _one_line(value: object) -> str:
     text = " ".join(str(value).split())
     return text or type(value).__name__
+
+
+def _tiff_codec_missing(path: Path) -> str | None:
+    """The name of a TIFF's compression when libtiff here cannot decode it (a WebP- or ZSTD-compressed
+    TIFF from a newer tool), else None: such a file is not damaged and must not be called so."""
+    from docvl.libtiff import codec_configured
+
+    try:
+        with Image.open(path, formats=["TIFF"]) as im:
+            scheme = int(getattr(im, "tag_v2", {}).get(259, 1))  # TiffImageFile's tags
+    except Exception:
+        return None
+    if codec_configured(scheme) is not False:
+        return None
+    return TiffImagePlugin.COMPRESSION_INFO.get(scheme, f"compression {scheme}").replace("tiff_", "").upper()
 
 
 def _magic_name(path: Path) -> str:
