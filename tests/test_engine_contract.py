@@ -64,4 +64,20 @@ def test_in_process_settings_given_to_a_server_engine_are_a_usage_error(flag, va
     result = run_cli("ask", pdf, "Q?", "--engine", "openai", "--server", "http://127.0.0.1:9/v1", flag, value)
     assert result.code == 2
     (line,) = [x for x in result.err.splitlines() if x.startswith("error:")]
-    assert f"{flag} {value} applies to the in-process engine only" in line and f"drop {flag}" in line
+    assert f"{flag} {value} does not apply to --engine openai" in line
+    assert f"drop {flag}, or use --engine transformers" in line
+
+
+def test_each_engine_validates_its_own_settings():
+    """Settings an engine takes are a typed model of its own (its Options), checked when it is opened;
+    a plug-in without one takes none."""
+    from docvl.engines import EngineOptions, engine_settings, open_engine
+    from docvl.engines.transformers_engine import TransformersEngine
+    from docvl.errors import UsageError
+
+    settings = engine_settings(TransformersEngine, "transformers", {"dtype": "bfloat16"})
+    assert settings.model_dump() == {"device": "auto", "dtype": "bfloat16", "loader": "native"}
+    with pytest.raises(UsageError, match="--dtype float16 does not apply to --engine text"):
+        open_engine("text", EngineOptions(extra={"dtype": "float16"}))
+    with pytest.raises(UsageError, match="--warp-speed 9 does not apply to --engine scripted"):
+        engine_settings(ScriptedEngine, "scripted", {"warp_speed": 9})

@@ -417,7 +417,16 @@ class EngineChoice(BaseModel):
             timeout=self.timeout,
             retries=self.http_retries,
             concurrency=self.concurrency,
-            extra={"device": self.device, "dtype": self.dtype, "loader": self.loader},
+            # only what was set: an engine that does not take --dtype is told so only when it was given
+            extra={
+                key: value
+                for key, value, default in (
+                    ("device", self.device, "auto"),
+                    ("dtype", self.dtype, "auto"),
+                    ("loader", self.loader, "native"),
+                )
+                if value != default
+            },
             **more,
         )
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from importlib.metadata import entry_points
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from docvl.engines.base import Engine, EngineOptions, Generation, Reply
 from docvl.errors import UsageError
@@ -32,14 +36,47 @@ def _load(name: str):
 
 
 def open_engine(name: str, options: EngineOptions) -> tuple[Engine, str]:
-    """The engine to use and, for `auto`, why it was picked."""
+    """The engine to use and, for `auto`, why it was picked. ``options.extra`` is checked against the
+    engine's own ``Options`` model first: a setting the engine does not take is a usage error, not a
+    setting silently ignored."""
     if name != "auto":
-        return _load(name)(options), f"--engine {name}"
-    if options.server or os.environ.get("DOCVL_BASE_URL"):
-        source = "--server" if options.server else "DOCVL_BASE_URL"
-        return _load("openai")(options), f"{source} is set"
-    return (
-        _load("text")(options),
-        "no --server or DOCVL_BASE_URL is set, so answers come from the document's text layer "
-        "(extractive; start a vLLM server and pass --server for model answers)",
-    )
+        chosen, why = name, f"--engine {name}"
+    elif options.server or os.environ.get("DOCVL_BASE_URL"):
+        chosen, why = "openai", f"{'--server' if options.server else 'DOCVL_BASE_URL'} is set"
+    else:
+        chosen = "text"
+        why = (
+            "no --server or DOCVL_BASE_URL is set, so answers come from the document's text layer "
+            "(extractive; start a vLLM server and pass --server for model answers)"
+        )
+    cls = _load(chosen)
+    engine_settings(cls, chosen, options.extra)
+    return cls(options), why
+
+
+def engine_settings(cls: type, name: str, extra: Mapping[str, Any]) -> BaseModel:
+    """``extra`` (--device, --dtype, --loader...) validated against the engine class's ``Options``; a
+    plug-in without one takes none."""
+    model: type[BaseModel] = getattr(cls, "Options", NoOptions)
+    try:
+        return model.model_validate(dict(extra))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        flag = "--" + str(error["loc"][0]).replace("_", "-") if error["loc"] else "an option"
+        if error["type"] == "extra_forbidden":
+            takers = [n for n in BUILT_IN if n != name and flag[2:].replace("-", "_") in _fields(n)]
+            raise UsageError(
+                f"{flag} {error['input']} does not apply to --engine {name}",
+                fix=f"drop {flag}" + (f", or use --engine {takers[0]}" if takers else ""),
+            ) from None
+        raise UsageError(f"{flag} {error['input']!r}: {error['msg']}", fix="see docvl ask --help") from None
+
+
+class NoOptions(BaseModel):
+    """An engine's settings when it has none of its own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _fields(name: str) -> set[str]:
+    return set(getattr(_load(name), "Options", NoOptions).model_fields)

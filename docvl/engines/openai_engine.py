@@ -64,7 +64,6 @@ class OpenAIEngine:
                 f"--structured {options.structured!r} is not a mode",
                 fix=f"choose one of: {', '.join(STRUCTURED_MODES)}",
             )
-        _only_in_process(options)
         if not re.match(r"^https?://[^/\s]+", base):
             raise UsageError(f"--server {base!r} is not an http(s) URL", fix="e.g. --server http://localhost:8000/v1")
         self.base_url = _v1(base)
@@ -371,18 +370,3 @@ def _retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
-
-
-# The in-process engine's settings and their defaults: given to a server engine, they would do nothing.
-IN_PROCESS_OPTIONS = {"device": ("--device", "auto"), "dtype": ("--dtype", "auto"), "loader": ("--loader", "native")}
-
-
-def _only_in_process(options: EngineOptions) -> None:
-    """--device, --dtype and --loader set for a server: a mistake to say, not a setting to ignore."""
-    for key, (flag, default) in IN_PROCESS_OPTIONS.items():
-        value = options.extra.get(key, default)
-        if value != default:
-            raise UsageError(
-                f"{flag} {value} applies to the in-process engine only; a server runs its model as it was started",
-                fix=f"drop {flag}, or use --engine transformers",
-            )

@@ -38,6 +38,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
+from pydantic import BaseModel, ConfigDict
+
 from docvl.engines.base import Capabilities, EngineOptions, Generation, Reply
 from docvl.engines.nano_checkpoint import (
     DEFAULT_MODEL,
@@ -69,12 +71,20 @@ class TransformersEngine:
     # drawing the next documents' pages with the current generate()
     capabilities = Capabilities(reads_pixels=True, image_encoding=None, parallel_requests=True, token_logprobs=True)
 
+    class Options(BaseModel):
+        """What only the in-process engine takes (--device, --dtype, --loader)."""
+
+        model_config = ConfigDict(extra="forbid", frozen=True)
+        device: str = "auto"
+        dtype: str = "auto"
+        loader: str = "native"
+
     def __init__(self, options: EngineOptions) -> None:
-        extra = options.extra
-        self.loader = extra.get("loader", "native")
+        extra = self.Options.model_validate(options.extra)
+        self.loader = extra.loader
         if self.loader not in LOADERS:
             raise UsageError(f"--loader {self.loader!r} is not a loader", fix=f"choose one of: {', '.join(LOADERS)}")
-        dtype_name = extra.get("dtype", "auto")
+        dtype_name = extra.dtype
         if dtype_name not in DTYPES:
             raise UsageError(f"--dtype {dtype_name!r} is not a dtype", fix=f"choose one of: {', '.join(DTYPES)}")
         missing = [m for m in ("torch", "transformers") if importlib.util.find_spec(m) is None]
@@ -86,7 +96,7 @@ class TransformersEngine:
         import torch
 
         self.torch = torch
-        self.device = _device(extra.get("device", "auto"), torch)
+        self.device = _device(extra.device, torch)
         self.dtype = _dtype(dtype_name, self.device, self.loader, torch)
         self.folder = locate(options.model or DEFAULT_MODEL)
         self.config = json.loads((self.folder / "config.json").read_text())
