@@ -152,7 +152,7 @@ def test_folder_of_good_and_broken_files(corpus, tmp_path, run_cli, monkeypatch)
 
     from tests.test_broken_corpus import DOCVL
 
-    monkeypatch.setattr("docvl.tasks.windows.ocr_available", lambda: False)  # the text engine's OCR is slow
+    monkeypatch.setattr("docvl.render.ocr.ocr_available", lambda: False)  # the text engine's OCR is slow
     folder = tmp_path / "mixed"
     shutil.copytree(corpus / "broken", folder)
     (folder / "index.json").unlink()

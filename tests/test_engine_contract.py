@@ -22,6 +22,7 @@ def test_every_engine_declares_its_capabilities():
     from docvl.engines.transformers_engine import TransformersEngine
 
     assert TextEngine.capabilities == Capabilities(reads_pixels=False, parallel_requests=False, extractive=True)
+    assert TextEngine().capabilities.reads_textless_pages  # with the ocr extra: scans are drawn for it to read
     assert TransformersEngine.capabilities.reads_pixels and TransformersEngine.capabilities.image_encoding is None
     assert "capabilities" not in vars(OpenAIEngine)  # a server's: known once it answered (its max length)
 

@@ -81,7 +81,7 @@ def test_ask_quotes_passages_with_pages(corpus, run_cli):
 
 
 def test_scanned_pages_are_reported_not_invented(corpus, run_cli, monkeypatch):
-    monkeypatch.setattr("docvl.tasks.windows.ocr_available", lambda: False)
+    monkeypatch.setattr("docvl.render.ocr.ocr_available", lambda: False)  # the text engine asks when it opens
     result = run_cli(
         "ask", corpus / "longdoc" / "msa_halvorsen_brightwater_scanned.pdf", "Who signed?", "--pages", "1-2", "--json"
     )

@@ -67,6 +67,9 @@ class Capabilities:
     schema_constrained: bool = False  # it can constrain a reply to a JSON Schema
     token_logprobs: bool = False  # it reports each generated token's log-probability (field confidence)
     extractive: bool = False  # its answers are quoted passages, not generated text (never "not found")
+    # an engine that reads text but reads a page with no text layer from its image itself (OCR): the
+    # pipeline draws those pages for it
+    reads_textless_pages: bool = False
 
 
 class Engine(Protocol):

@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import replace
 from typing import Any
 
 from docvl.engines.base import Capabilities, EngineOptions, Generation, Reply
 from docvl.engines.values import find_currency, parse_amount, parse_date, parse_money
-from docvl.prompt import PageText, Prompt
+from docvl.pages import page_list
+from docvl.prompt import ImagePart, PageText, Prompt
 from docvl.results import Usage
 from docvl.tokens import TokenCounter
 
@@ -61,11 +63,17 @@ _CODE_TOKEN = re.compile(r"[A-Z]{2}[\s\dA-Z]{6,}")
 class TextEngine:
     name = "text"
     model = None
-    # reads the text layer only; answers are quoted passages; one request at a time (its work is CPU here)
+    # reads the text layer (and, with the ocr extra, the images of pages that have none); answers are
+    # quoted passages; one request at a time (its work is CPU here)
     capabilities = Capabilities(reads_pixels=False, parallel_requests=False, extractive=True)
 
     def __init__(self, options: EngineOptions | None = None) -> None:
+        from docvl.render.ocr import OcrReader, ocr_available
+
         self.options = options or EngineOptions()
+        self._ocr = OcrReader() if ocr_available() else None
+        if self._ocr is not None:  # pages with no text layer are drawn for it to read
+            self.capabilities = replace(type(self).capabilities, reads_textless_pages=True)
 
     def token_counter(self, template_overhead_tokens: int) -> TokenCounter | None:
         return None
@@ -77,20 +85,47 @@ class TextEngine:
 
     def generate(self, prompt: Prompt, generation: Generation) -> Reply:
         start = time.perf_counter()
+        page_texts, notes = self._read(prompt)
         if prompt.task == "ask":
-            passages = [(page.number, chunk) for page in prompt.page_texts for chunk in _passages(page.text)]
+            passages = [(page.number, chunk) for page in page_texts for chunk in _passages(page.text)]
             text = self._ask(prompt.question or "", passages)
         elif prompt.task == "reduce":
             # the windows' quoted passages, ranked again together: the best of them across the document
             passages = [(int(m.group(1)), m.group(2)) for part in prompt.partials for m in _QUOTED.finditer(part.text)]
             text = self._ask(prompt.question or "", passages)
         elif prompt.task == "extract":
-            text = json.dumps(self._extract(prompt.schema or {}, prompt.page_texts), ensure_ascii=False)
+            text = json.dumps(self._extract(prompt.schema or {}, page_texts), ensure_ascii=False)
         else:
             raise ValueError(f"the text engine cannot do task {prompt.task!r}")
         return Reply(
-            text=text, finish_reason="stop", usage=Usage(requests=1), model=None, seconds=time.perf_counter() - start
+            text=text,
+            finish_reason="stop",
+            usage=Usage(requests=1),
+            model=None,
+            seconds=time.perf_counter() - start,
+            notes=notes,
         )
+
+    def _read(self, prompt: Prompt) -> tuple[list[PageText], list[str]]:
+        """The pages' text: the text layer, or for a page without one the OCR of its image (drawn for this
+        engine when the ocr extra is installed); notes for the pages read so and those left unread."""
+        images = {part.page.number: part.page for part in prompt.parts if isinstance(part, ImagePart)}
+        empty = [p.number for p in prompt.page_texts if not p.text.strip()]
+        if not empty:
+            return prompt.page_texts, []
+        notes = []
+        texts = {p.number: p.text for p in prompt.page_texts}
+        reader = self._ocr
+        read = [n for n in empty if n in images] if reader is not None else []
+        for n in read:
+            texts[n] = reader.read(images[n].image) if reader is not None else ""
+        if read:
+            notes.append(f"page(s) {page_list(read)} have no text layer: read with OCR")
+        unread = [n for n in empty if not texts[n].strip()]
+        if unread:
+            hint = "use a model engine (--server)" + ("" if self._ocr is not None else " or pip install 'docvl[ocr]'")
+            notes.append(f"page(s) {page_list(unread)} have no readable text (scanned?): {hint}")
+        return [PageText(p.number, texts[p.number]) for p in prompt.page_texts], notes
 
     def close(self) -> None:
         pass

@@ -10,12 +10,10 @@ from dataclasses import dataclass, field
 from docvl.engines.base import Engine
 from docvl.load.document import Document
 from docvl.load.textlayer import PageContent
-from docvl.pages import page_list
 from docvl.planner import Plan
 from docvl.prompt import PageText
 from docvl.render import PageRequest, render_pages
 from docvl.render.base import RenderedPage
-from docvl.render.ocr import OcrReader, ocr_available
 
 
 @dataclass
@@ -40,24 +38,17 @@ def window_inputs(
     workers: int = 1,
 ) -> Iterator[WindowInput]:
     """``contents``: the text layers read for planning (load.textlayer.read_contents)."""
-    ocr = OcrReader()
     for window in plan.windows:
         start = time.perf_counter()
         members = [p for p in plan.pages if p.window == window.index]
         item = WindowInput(window.index, window.max_tiles, [p.number for p in members])
         if not engine.capabilities.reads_pixels:
             texts = {p.number: contents[p.number].text if p.number in contents else "" for p in members}
-            empty = [n for n, text in texts.items() if not text.strip()]
-            if empty and ocr_available():
-                # Scanned pages: read their pixels, drawn at the planned grid size.
+            empty = {n for n, text in texts.items() if not text.strip()}
+            if empty and engine.capabilities.reads_textless_pages:
+                # scanned pages, drawn at the planned grid size for the engine to read (the text engine's OCR)
                 requests = [PageRequest(p.number, p.grid(tile_size)) for p in members if p.number in empty]
-                for page in render_pages(doc, requests, renderer=renderer):
-                    texts[page.number] = ocr.read(page.image)
-                item.warnings.append(f"page(s) {page_list(empty)} have no text layer: read with OCR")
-                empty = [n for n in empty if not texts[n].strip()]
-            if empty:
-                hint = "use a model engine (--server)" + ("" if ocr_available() else " or pip install 'docvl[ocr]'")
-                item.warnings.append(f"page(s) {page_list(empty)} have no readable text (scanned?): {hint}")
+                item.pages.extend(render_pages(doc, requests, renderer=renderer))
             item.texts = [PageText(n, texts[n]) for n in item.numbers]
         else:
             requests = [PageRequest(p.number, p.grid(tile_size)) for p in members if p.mode != "text"]
