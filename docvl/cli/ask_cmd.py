@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +14,7 @@ from docvl.batch import Outcome
 from docvl.cli import options as opt
 from docvl.cli.console import stderr, stdout
 from docvl.cli.output_file import BatchOutput
-from docvl.cli.run import BatchFlags, PageTicker, docvl_command, find_inputs, named, run_and_report, start_engine
+from docvl.cli.run import BatchFlags, docvl_command, named, prepare_run, run_and_report
 from docvl.errors import UsageError
 from docvl.results import DocumentResult
 from docvl.tasks.ask import DEFAULT_MAX_REQUESTS, AskOptions, ask_document, ask_user_text
@@ -107,31 +106,12 @@ def ask_command(
             to_row=lambda result: answer_record(result, reasoning=show_reasoning),
             format_rows=lambda rows: format_rows(rows, kind, fields=["question", "answer"]),
         )
-    cfg = planning.build()
-    opt.check_renderer(drawing.renderer)
-    system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
-    user = ask_user_text(question)
-    opt.check_room(cfg, system=system, user=user)  # before any document, and before the engine starts
-    sources = find_inputs(inputs, err, attachments=documents.attachments, password=documents.password)
-    engine_options = engines.engine_options()
-    eng = start_engine(engines.engine, engine_options, err, quiet=batch.quiet)
-    cfg = opt.fit_to_engine(cfg, eng, planning.tokenizer, err)
-    opt.check_room(cfg, system=system, user=user)  # again: the engine's tokenizer, a server's shorter context
-    pages_bar = PageTicker()
-    options = AskOptions(
-        question=question,
-        max_requests=max_requests,
-        think=think,
-        password=documents.password,
-        dpi=documents.dpi,
-        renderer=drawing.renderer,
-        workers=drawing.workers,
-        document_timeout=batch.document_timeout,
-        pdf_lock=threading.Lock(),
-        engine_slots=threading.BoundedSemaphore(engines.concurrency),
-        on_pages=pages_bar,
-        debug=documents.debug,
-    )
+    run = prepare_run(
+        inputs, err, user=ask_user_text(question), think=think,
+        planning=planning, documents=documents, drawing=drawing, engines=engines, batch=batch,
+    )  # fmt: skip
+    cfg, eng, sources = run.planning, run.engine, run.sources
+    options = AskOptions(question=question, max_requests=max_requests, **run.document_options)
     results: list[DocumentResult] = []
     if sink is not None:
         # what changes an answer: a re-run with other options must not reuse the old ones
@@ -144,8 +124,7 @@ def ask_command(
             question=question,
             max_requests=max_requests,
             think=think,
-            # the options that change results, as their groups declare them (options.resume_fields)
-            options=opt.resume_key(planning=planning, documents=documents, drawing=drawing, engines=engines),
+            options=run.resume_key,  # the option groups' fields that change results
         )
 
     def show(outcome: Outcome) -> None:
@@ -166,7 +145,7 @@ def ask_command(
                 report=batch.report, fail_fast=batch.fail_fast, max_failures=batch.max_failures, quiet=batch.quiet
             ),
             err=err,
-            pages=pages_bar,
+            pages=run.pages_bar,
             journal=sink.journal if sink else None,
             done=sink.done if sink else None,
             on_outcome=show,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +10,7 @@ import typer
 from docvl.cli import options as opt
 from docvl.cli.console import stderr
 from docvl.cli.output_file import BatchOutput
-from docvl.cli.run import BatchFlags, PageTicker, docvl_command, find_inputs, named, run_and_report, start_engine
+from docvl.cli.run import BatchFlags, docvl_command, named, prepare_run, run_and_report
 from docvl.schema import load_schema
 from docvl.tasks.extract import ExtractOptions, extract_document, extract_user_text
 from docvl.write import format_records, format_rows, output_format, record
@@ -107,32 +106,18 @@ def extract_command(
         to_row=lambda result: record(result, fields),
         format_rows=lambda rows: format_rows(rows, kind, csv_lines, fields),
     )
-    cfg = planning.build()
-    opt.check_renderer(drawing.renderer)
-    system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
-    user = extract_user_text(the_schema)
-    opt.check_room(cfg, system=system, user=user)  # before any document, and before the engine starts
-    sources = find_inputs(files, err, attachments=documents.attachments, password=documents.password)
-    engine_options = engines.engine_options(structured=structured)
-    eng = start_engine(engines.engine, engine_options, err, quiet=batch.quiet)
-    cfg = opt.fit_to_engine(cfg, eng, planning.tokenizer, err)
-    opt.check_room(cfg, system=system, user=user)  # again: the engine's tokenizer, a server's shorter context
-    pages_bar = PageTicker()
+    run = prepare_run(
+        files, err, user=extract_user_text(the_schema), think=think,
+        planning=planning, documents=documents, drawing=drawing, engines=engines, batch=batch,
+        structured=structured,
+    )  # fmt: skip
+    cfg, eng, sources = run.planning, run.engine, run.sources
     options = ExtractOptions(
         schema=the_schema,
         retries=retries,
         confidence=confidence,
         min_confidence=min_confidence,
-        think=think,
-        password=documents.password,
-        dpi=documents.dpi,
-        renderer=drawing.renderer,
-        workers=drawing.workers,
-        document_timeout=batch.document_timeout,
-        pdf_lock=threading.Lock(),
-        engine_slots=threading.BoundedSemaphore(engines.concurrency),
-        on_pages=pages_bar,
-        debug=documents.debug,
+        **run.document_options,
     )
     # what changes a record: a re-run with other options must not reuse the old ones
     sink.resume(
@@ -147,8 +132,7 @@ def extract_command(
         min_confidence=min_confidence,
         think=think,
         structured=structured,
-        # the options that change results, as their groups declare them (options.resume_fields)
-        options=opt.resume_key(planning=planning, documents=documents, drawing=drawing, engines=engines),
+        options=run.resume_key,  # the option groups' fields that change results
     )
     try:
         code = run_and_report(
@@ -159,7 +143,7 @@ def extract_command(
                 report=batch.report, fail_fast=batch.fail_fast, max_failures=batch.max_failures, quiet=batch.quiet
             ),
             err=err,
-            pages=pages_bar,
+            pages=run.pages_bar,
             journal=sink.journal,
             done=sink.done,
             on_outcome=sink.collect,

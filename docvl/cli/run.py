@@ -7,13 +7,14 @@ import functools
 import json
 import os
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -31,8 +32,10 @@ from rich.table import Table
 from rich.text import Text
 
 from docvl.batch import FailureLimit, Journal, Outcome, run_batch
+from docvl.cli import options as opt
 from docvl.cli.console import error_line, library_output, stderr, warning_line
 from docvl.engines import EngineOptions, open_engine
+from docvl.engines.base import Engine
 from docvl.errors import (
     EXIT_DOCUMENT_FAILED,
     EXIT_OK,
@@ -43,6 +46,9 @@ from docvl.errors import (
     UsageError,
 )
 from docvl.load.document import DocumentWarning
+from docvl.load.sources import Sources
+from docvl.options import PlanningOptions
+from docvl.planning import Planning
 from docvl.results import DocumentResult
 from docvl.tasks.pipeline import collecting_warnings, internal_error
 from docvl.write import write_atomic
@@ -357,3 +363,56 @@ def named(sources, task: Callable[[Path], DocumentResult]) -> Callable[[Path], D
         return result
 
     return run
+
+
+@dataclass
+class Prepared:
+    """What ask and extract both set up from their option groups before any document is read."""
+
+    planning: Planning  # checked, fitted to the started engine
+    engine: Engine
+    sources: Sources
+    pages_bar: PageTicker
+    document_options: dict  # the tasks' shared DocumentOptions fields
+    resume_key: dict  # the option groups' fields that change results (cli.options.resume_key)
+
+
+def prepare_run(
+    inputs: list[str],
+    err: Console,
+    *,
+    user: str,
+    think: bool,
+    planning: PlanningOptions,
+    documents: opt.Documents,
+    drawing: opt.Drawing,
+    engines: opt.EngineChoice,
+    batch: opt.Batch,
+    **engine_extra: Any,
+) -> Prepared:
+    """Check the options that can be checked before any document (exit 2), find the inputs, start the
+    engine (exit 3 if it cannot run), fit the planning to it and check again. ``engine_extra``: options
+    of one task's own for the engine plug-ins (extract's --structured)."""
+    cfg = planning.build()
+    opt.check_renderer(drawing.renderer)
+    system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
+    opt.check_room(cfg, system=system, user=user)  # before any document, and before the engine starts
+    sources = find_inputs(inputs, err, attachments=documents.attachments, password=documents.password)
+    eng = start_engine(engines.engine, engines.engine_options(**engine_extra), err, quiet=batch.quiet)
+    cfg = opt.fit_to_engine(cfg, eng, planning.tokenizer, err)
+    opt.check_room(cfg, system=system, user=user)  # again: the engine's tokenizer, a server's shorter context
+    pages_bar = PageTicker()
+    shared = {
+        "think": think,
+        "password": documents.password,
+        "dpi": documents.dpi,
+        "renderer": drawing.renderer,
+        "workers": drawing.workers,
+        "document_timeout": batch.document_timeout,
+        "pdf_lock": threading.Lock(),
+        "engine_slots": threading.BoundedSemaphore(engines.concurrency),
+        "on_pages": pages_bar,
+        "debug": documents.debug,
+    }
+    key = opt.resume_key(planning=planning, documents=documents, drawing=drawing, engines=engines)
+    return Prepared(cfg, eng, sources, pages_bar, shared, key)
