@@ -10,6 +10,10 @@ from docvl.planner import Plan
 
 Status = Literal["ok", "partial", "failed"]
 
+# The first line of an extractive answer (DocumentResult.extractive): said to a person reading the answer,
+# left out of output rows, whose _extractive column says it on every row (docvl.write)
+EXTRACTIVE_HEADER = "Extractive answer (text engine: passages quoted from the document, no model was run)"
+
 
 class Usage(BaseModel):
     prompt_tokens: int = 0

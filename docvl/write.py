@@ -9,9 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from docvl.engines.text_engine import EXTRACTIVE_HEADER
 from docvl.errors import UsageError
-from docvl.results import DocumentResult
+from docvl.results import EXTRACTIVE_HEADER, DocumentResult
 
 FORMATS = ("json", "jsonl", "csv")
 CSV_LINES = ("explode", "json")

@@ -19,10 +19,9 @@ from docvl.engines.base import Capabilities, EngineOptions, Generation, Reply
 from docvl.engines.values import find_currency, parse_amount, parse_date, parse_money
 from docvl.pages import page_list
 from docvl.prompt import ImagePart, PageText, Prompt
-from docvl.results import Usage
+from docvl.results import EXTRACTIVE_HEADER, Usage
 from docvl.tokens import TokenCounter
 
-EXTRACTIVE_HEADER = "Extractive answer (text engine: passages quoted from the document, no model was run)"
 MAX_PASSAGES = 3
 
 # Labels documents print for common field names, beyond the words of the name itself.
