@@ -111,10 +111,7 @@ def ask_many(
         options = AskOptions(
             question=question,
             max_requests=max_requests,
-            think=think,
-            password=password,
-            pdf_lock=threading.Lock(),
-            engine_slots=threading.BoundedSemaphore(concurrency),
+            **_shared(think, password, concurrency),
         )
         yield from _run(sources, lambda path: ask_document(path, options, engine=eng, planning=cfg), eng, concurrency)
 
@@ -158,10 +155,7 @@ def extract_many(
             retries=retries,
             confidence=confidence,
             min_confidence=min_confidence,
-            think=think,
-            password=password,
-            pdf_lock=threading.Lock(),
-            engine_slots=threading.BoundedSemaphore(concurrency),
+            **_shared(think, password, concurrency),
         )
         for result in _run(
             sources, lambda path: extract_document(path, options, engine=eng, planning=cfg), eng, concurrency
@@ -179,6 +173,17 @@ def _planning(keywords: dict[str, Any]) -> Planning:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors())
         known = ", ".join(PlanningOptions.model_fields)
         raise UsageError(f"bad option ({problems})", fix=f"planning options are: {known}") from None
+
+
+def _shared(think: bool, password: str | None, concurrency: int) -> dict[str, Any]:
+    """The DocumentOptions both tasks take: PDF libraries used by one thread at a time (documents run on
+    threads), at most ``concurrency`` requests in flight."""
+    return {
+        "think": think,
+        "password": password,
+        "pdf_lock": threading.Lock(),
+        "engine_slots": threading.BoundedSemaphore(concurrency),
+    }
 
 
 @contextmanager

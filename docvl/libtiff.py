@@ -12,6 +12,7 @@ truncated image in docvl's words.
 from __future__ import annotations
 
 import ctypes
+import functools
 import re
 import sys
 from pathlib import Path
@@ -44,6 +45,7 @@ def _say(module: bytes | None, fmt: bytes | None, _: int | None) -> None:
     collector.add(f"{where}: {text}" if where else text, _Warning)
 
 
+@functools.cache  # the maps are read once: the library does not move while the process runs
 def _library() -> ctypes.CDLL | None:
     """The libtiff Pillow's extension has loaded (its own copy in the wheel), or None."""
     import PIL._imaging

@@ -45,13 +45,7 @@ With no server configured, the text engine answers instead by quoting the best-m
 
 
 @docvl_command("ask")
-@opt.grouped(
-    planning=opt.PLANNING_GROUP,
-    documents=opt.DOCUMENTS_GROUP,
-    drawing=opt.DRAWING_GROUP,
-    engines=opt.ENGINE_GROUP,
-    batch=opt.BATCH_GROUP,
-)
+@opt.grouped(**opt.TASK_GROUPS)
 def ask_command(
     files: Annotated[
         list[str],

@@ -40,13 +40,7 @@ any validation errors. Null means the document does not state the field; it is n
 
 
 @docvl_command("extract")
-@opt.grouped(
-    planning=opt.PLANNING_GROUP,
-    documents=opt.DOCUMENTS_GROUP,
-    drawing=opt.DRAWING_GROUP,
-    engines=opt.ENGINE_GROUP,
-    batch=opt.BATCH_GROUP,
-)
+@opt.grouped(**opt.TASK_GROUPS)
 def extract_command(
     files: opt.Files,
     schema: Annotated[

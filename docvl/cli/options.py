@@ -540,6 +540,15 @@ BATCH_GROUP = OptionGroup(
     Batch,
 )
 
+# what ask and extract both take: every group
+TASK_GROUPS = {
+    "planning": PLANNING_GROUP,
+    "documents": DOCUMENTS_GROUP,
+    "drawing": DRAWING_GROUP,
+    "engines": ENGINE_GROUP,
+    "batch": BATCH_GROUP,
+}
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
