@@ -20,33 +20,34 @@ unknown keyword is a UsageError naming it.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
 from docvl.batch import run_batch
-from docvl.engines import EngineOptions, open_engine
 from docvl.engines.base import Engine
 from docvl.errors import UsageError
-from docvl.load import DEFAULT_DPI, discover, load_document
+from docvl.load import DEFAULT_DPI, load_document
 from docvl.load.textlayer import read_contents
-from docvl.options import PlanningOptions
+from docvl.options import PlanningOptions, grouped_keywords
 from docvl.planner import Plan
-from docvl.planning import Planning, plan_document, with_engine_context, with_engine_tokenizer
+from docvl.planning import Planning, plan_document
+from docvl.prepare import Prepared, prepare
 from docvl.results import DocumentResult, ErrorItem
 from docvl.schema import as_schema
-from docvl.tasks.ask import DEFAULT_MAX_REQUESTS, AskOptions, ask_document
-from docvl.tasks.extract import ExtractOptions, extract_document
+from docvl.tasks.ask import DEFAULT_MAX_REQUESTS, AskOptions, ask_document, ask_user_text
+from docvl.tasks.extract import ExtractOptions, extract_document, extract_user_text
 
 __all__ = ["ExtractResult", "ask", "ask_many", "extract", "extract_many", "plan"]
 
 Source = str | Path
+# what only the command line does: its own report file, terminal and tracebacks
+CLI_ONLY = frozenset({"report", "quiet", "debug"})
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class ExtractResult(DocumentResult, Generic[T]):
@@ -73,21 +74,16 @@ def ask(
     question: str,
     *,
     engine: str | Engine = "auto",
-    server: str | None = None,
-    model: str | None = None,
     think: bool = False,
     max_requests: int = DEFAULT_MAX_REQUESTS,
-    password: str | None = None,
-    **planning: Any,
+    **options: Any,
 ) -> DocumentResult:
     """The answer to ``question`` from one document, with the pages it rests on (as `docvl ask`).
     ``engine``: "auto" (a server if ``server`` or DOCVL_BASE_URL is set, else the text engine), "openai",
-    "transformers", "text", or an engine already open (kept open: a model loads once for many calls)."""
-    (result,) = ask_many(
-        [source], question, engine=engine, server=server, model=model, think=think,
-        max_requests=max_requests, password=password, concurrency=1, **planning,
-    )  # fmt: skip
-    return result
+    "transformers", "text", or an engine already open (kept open: a model loads once for many calls).
+    ``options``: as ``ask_many``."""
+    results = ask_many([source], question, engine=engine, think=think, max_requests=max_requests, **options)
+    return _one(source, results, "ask")
 
 
 def ask_many(
@@ -95,25 +91,27 @@ def ask_many(
     question: str,
     *,
     engine: str | Engine = "auto",
-    server: str | None = None,
-    model: str | None = None,
     think: bool = False,
     max_requests: int = DEFAULT_MAX_REQUESTS,
-    password: str | None = None,
-    concurrency: int = 4,
-    **planning: Any,
+    journal: str | Path | None = None,
+    **options: Any,
 ) -> Iterator[DocumentResult]:
     """``ask`` over files, folders (recursively) and globs: results in input order as they finish, up to
-    ``concurrency`` requests in flight; one document's failure is its result, the rest go on."""
-    cfg = _planning(planning)
-    with _engine(engine, server, model, concurrency) as eng:
-        cfg = _fit(cfg, eng, planning)
-        options = AskOptions(
-            question=question,
-            max_requests=max_requests,
-            **_shared(think, password, concurrency),
-        )
-        yield from _run(sources, lambda path: ask_document(path, options, engine=eng, planning=cfg), eng, concurrency)
+    ``concurrency`` requests in flight; one document's failure is its result, the rest go on.
+
+    ``options``: any field of docvl.options' groups (``server``, ``model``, ``concurrency``, ``timeout``,
+    ``max_tiles``, ``page_mode``, ``pages``, ``dpi``, ``password``, ``attachments``, ``renderer``,
+    ``document_timeout``, ``max_failures``, ``force``...). ``journal``: a file that makes the run
+    resumable as the CLI's -o is: each finished document is recorded the moment it finishes, and a later
+    call with the same inputs and options hands those results back without running them again.
+    ``max_failures`` / ``fail_fast``: after that many failed documents the iterator raises
+    docvl.batch.FailureLimit (the failures themselves were yielded first)."""
+    run = _prepare(sources, engine, options, user=ask_user_text(question), think=think)
+    task_options = AskOptions(question=question, max_requests=max_requests, **run.document_options)
+    yield from _run(
+        run, lambda path: ask_document(path, task_options, engine=run.engine, planning=run.planning),
+        engine, journal, task="ask", **task_options.resume_fields(),
+    )  # fmt: skip
 
 
 @overload
@@ -124,8 +122,7 @@ def extract(source: Source, schema: Any, **options: Any) -> ExtractResult[Any]:
     """One validated record from one document (as `docvl extract`). ``schema``: a pydantic class (then
     ``result.data`` is an instance of it), a JSON Schema dict, or a JSON Schema file. Options as
     ``extract_many``."""
-    (result,) = extract_many([source], schema, **{**options, "concurrency": 1})
-    return result
+    return _one(source, extract_many([source], schema, **{**options, "concurrency": 1}), "extract")
 
 
 def extract_many(
@@ -133,34 +130,35 @@ def extract_many(
     schema: Any,
     *,
     engine: str | Engine = "auto",
-    server: str | None = None,
-    model: str | None = None,
     think: bool = False,
     retries: int = 2,
     confidence: bool = False,
     min_confidence: float | None = None,
-    password: str | None = None,
-    concurrency: int = 4,
-    **planning: Any,
+    structured: str = "auto",
+    journal: str | Path | None = None,
+    **options: Any,
 ) -> Iterator[ExtractResult[Any]]:
     """``extract`` over files, folders (recursively) and globs: one record per document in input order,
-    up to ``concurrency`` requests in flight; one document's failure is its result, the rest go on."""
+    up to ``concurrency`` requests in flight; one document's failure is its result, the rest go on.
+    ``options`` and ``journal`` as ``ask_many``; ``structured``: how a server is asked for schema-shaped
+    JSON (`docvl extract --structured`)."""
     the_schema = as_schema(schema)
     model_class = schema if isinstance(schema, type) and issubclass(schema, BaseModel) else None
-    cfg = _planning(planning)
-    with _engine(engine, server, model, concurrency) as eng:
-        cfg = _fit(cfg, eng, planning)
-        options = ExtractOptions(
-            schema=the_schema,
-            retries=retries,
-            confidence=confidence,
-            min_confidence=min_confidence,
-            **_shared(think, password, concurrency),
-        )
-        for result in _run(
-            sources, lambda path: extract_document(path, options, engine=eng, planning=cfg), eng, concurrency
-        ):
-            yield _typed(result, model_class)
+    extra = {"structured": structured} if structured != "auto" else {}
+    run = _prepare(sources, engine, options, user=extract_user_text(the_schema), think=think, **extra)
+    task_options = ExtractOptions(
+        schema=the_schema,
+        retries=retries,
+        confidence=confidence,
+        min_confidence=min_confidence,
+        **run.document_options,
+    )
+    results = _run(
+        run, lambda path: extract_document(path, task_options, engine=run.engine, planning=run.planning),
+        engine, journal, task="extract", structured=structured, **task_options.resume_fields(),
+    )  # fmt: skip
+    for result in results:
+        yield _typed(result, model_class)
 
 
 # -- the joins ------------------------------------------------------------------------------------------
@@ -175,44 +173,78 @@ def _planning(keywords: dict[str, Any]) -> Planning:
         raise UsageError(f"bad option ({problems})", fix=f"planning options are: {known}") from None
 
 
-def _shared(think: bool, password: str | None, concurrency: int) -> dict[str, Any]:
-    """The DocumentOptions both tasks take: PDF libraries used by one thread at a time (documents run on
-    threads), at most ``concurrency`` requests in flight."""
-    return {
-        "think": think,
-        "password": password,
-        "pdf_lock": threading.Lock(),
-        "engine_slots": threading.BoundedSemaphore(concurrency),
-    }
-
-
-@contextmanager
-def _engine(engine: str | Engine, server: str | None, model: str | None, concurrency: int) -> Iterator[Engine]:
-    """The engine asked for: opened here and closed after (a name), or the caller's (kept open)."""
-    if not isinstance(engine, str):
-        yield engine
-        return
-    opened, _ = open_engine(engine, EngineOptions(server=server, model=model, concurrency=concurrency))
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
-def _fit(cfg: Planning, engine: Engine, keywords: dict[str, Any]) -> Planning:
-    """Planning for the started engine: its tokenizer (unless one was given), its server's context."""
-    cfg = with_engine_tokenizer(cfg, engine, keywords.get("tokenizer"))
-    return with_engine_context(cfg, engine, lambda note: None)  # the plan's context says it
-
-
-def _run(sources: Source | Iterable[Source], task: Any, engine: Engine, concurrency: int) -> Iterator[DocumentResult]:
+def _prepare(
+    sources: Source | Iterable[Source],
+    engine: str | Engine,
+    options: dict[str, Any],
+    *,
+    user: str,
+    think: bool,
+    **engine_extra: Any,
+) -> Prepared:
+    """The run as the CLI sets it up (docvl.prepare), from the API's flat keywords. A name as ``engine``
+    is opened here (and closed when the iterator ends); an engine object is the caller's, kept open."""
     inputs = [sources] if isinstance(sources, str | Path) else list(sources)
-    files = discover([str(s) for s in inputs]).files
-    if not files:
-        raise UsageError(f"no PDF or image files found in {', '.join(map(str, inputs))}", fix="check the path")
-    parallel = concurrency if engine.capabilities.parallel_requests else 1
-    for outcome in run_batch(files, task, concurrency=parallel, prefetch=2 if parallel > 1 else 0):
-        yield outcome.result
+    if "engine" in options:
+        raise UsageError("engine is a parameter of its own", fix="pass engine=... once")
+    name = engine if isinstance(engine, str) else getattr(engine, "name", "auto")
+    groups = grouped_keywords({**options, "engine": name}, refused=CLI_ONLY)
+    return prepare(
+        [str(s) for s in inputs],
+        user=user,
+        think=think,
+        engine=None if isinstance(engine, str) else engine,
+        **groups,  # type: ignore[arg-type]  # the five groups, by the names prepare takes
+        **engine_extra,
+    )
+
+
+def _run(
+    run: Prepared,
+    work: Callable[[Path], DocumentResult],
+    engine: str | Engine,
+    journal: str | Path | None,
+    **task_key: Any,
+) -> Iterator[DocumentResult]:
+    """The batch (docvl.batch.run_batch) with the CLI's guarantees: input order, bounded work in flight,
+    a journal that skips what an earlier call finished, the failure limit."""
+    batch, engines = run.groups["batch"], run.groups["engines"]
+    files = run.sources.files
+    try:
+        log = run.journal(Path(journal), **task_key) if journal is not None else None
+        done = {}
+        if log is not None:
+            if batch.force:
+                log.reset()
+            done = log.finished(files)
+        parallel = engines.concurrency if run.engine.capabilities.parallel_requests else 1
+        outcomes = run_batch(
+            files,
+            work,
+            concurrency=parallel,
+            journal=log,
+            done=done,
+            max_failures=1 if batch.fail_fast else batch.max_failures,
+            prefetch=2 if parallel > 1 else 0,
+        )
+        for outcome in outcomes:
+            if run.sources.names:  # an attachment, named as outer.pdf#invoice.pdf
+                outcome.result.path = run.sources.display(outcome.path)
+            yield outcome.result
+    finally:
+        if isinstance(engine, str):  # opened for this call
+            run.engine.close()
+
+
+def _one(source: Source, results: Iterator[R], name: str) -> R:
+    """The result of a call that takes one document; a folder, glob or attachments give several."""
+    got = list(results)
+    if len(got) != 1:
+        raise UsageError(
+            f"docvl.{name} takes one document, and {source} holds {len(got)}",
+            fix=f"use docvl.{name}_many for folders, globs and attachments",
+        )
+    return got[0]
 
 
 def _typed(result: DocumentResult, model_class: type[BaseModel] | None) -> ExtractResult[Any]:

@@ -53,7 +53,7 @@ class Journal:
 
     def __init__(self, path: Path, run: str, *, on_append: Callable[[DocumentResult], None] | None = None) -> None:
         self.path, self.run = path, run
-        self._on_append = on_append
+        self.on_append = on_append  # told of each result as it is journaled, under the lock
         self._lock = threading.Lock()
 
     def load(self) -> dict[str, DocumentResult]:
@@ -92,8 +92,8 @@ class Journal:
                 fh.write(line + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
-            if self._on_append is not None:
-                self._on_append(result)  # under the lock: output lines are appended whole, one at a time
+            if self.on_append is not None:
+                self.on_append(result)  # under the lock: output lines are appended whole, one at a time
 
 
 @dataclass

@@ -1,15 +1,20 @@
-"""Planning options as one typed model: what the CLI's planning flags and the Python API's keywords both
-build, so their defaults, choices and checks are declared once (`PlanningOptions.build` is the only way
-either gets a docvl.planning.Planning)."""
+"""A run's options as typed groups, declared once: what the CLI's flags (cli/options.py gives each field its
+typer option) and the Python API's keywords (docvl.api) both build, so defaults, choices and checks cannot
+drift between them. `PlanningOptions.build` is the only way either gets a docvl.planning.Planning. Which
+fields change results, and so make the resume key, is said here per field (``resume=False`` marks those
+that do not)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from docvl.dense import DenseRanker
+from docvl.engines.base import EngineOptions
+from docvl.errors import UsageError
+from docvl.load import DEFAULT_DPI
 from docvl.pages import PageSelection
 from docvl.planner import DEFAULT_MAX_OUTPUT, DEFAULT_MIN_TILES, PlanSettings, check_settings
 from docvl.planning import Planning
@@ -61,3 +66,117 @@ class PlanningOptions(BaseModel):
             counter=make_counter(self.tokenizer, model.chat.template_overhead_tokens),
             dense=DenseRanker(self.embedding_model) if self.embedding_model is not None else None,
         )
+
+
+class Documents(BaseModel):
+    """How documents are opened: every command."""
+
+    model_config = ConfigDict(frozen=True)
+    password: str | None = Field(None, json_schema_extra={"resume": False})  # opens the file; a secret
+    attachments: bool = Field(False, json_schema_extra={"resume": False})  # which documents, not their results
+    dpi: float = Field(DEFAULT_DPI, ge=18, le=1200)
+    debug: bool = Field(False, json_schema_extra={"resume": False})
+
+
+class Drawing(BaseModel):
+    """How pages are drawn: the commands that draw."""
+
+    model_config = ConfigDict(frozen=True)
+    renderer: str = "pymupdf"
+    workers: int = Field(1, ge=1, json_schema_extra={"resume": False})
+
+
+class EngineChoice(BaseModel):
+    """The engine and its settings: ask and extract."""
+
+    model_config = ConfigDict(frozen=True)
+    engine: str = "auto"
+    server: str | None = Field(None, json_schema_extra={"resume": False})  # the model served is what counts
+    model: str | None = None
+    device: str = "auto"
+    dtype: str = "auto"
+    loader: str = "native"
+    concurrency: int = Field(4, ge=1, le=256, json_schema_extra={"resume": False})
+    timeout: float = Field(300.0, ge=1, json_schema_extra={"resume": False})
+    http_retries: int = Field(4, ge=0, le=20, json_schema_extra={"resume": False})
+
+    def engine_options(self, **more: Any) -> EngineOptions:
+        """What the engine plug-ins take (``more``: extract's --structured)."""
+        return EngineOptions(
+            server=self.server,
+            model=self.model,
+            timeout=self.timeout,
+            retries=self.http_retries,
+            concurrency=self.concurrency,
+            # only what was set: an engine that does not take --dtype is told so only when it was given
+            extra={
+                key: value
+                for key, value, default in (
+                    ("device", self.device, "auto"),
+                    ("dtype", self.dtype, "auto"),
+                    ("loader", self.loader, "native"),
+                )
+                if value != default
+            },
+            **more,
+        )
+
+
+class Batch(BaseModel):
+    """Many documents: ask and extract."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    report: Path | None = None
+    fail_fast: bool = False
+    max_failures: int | None = Field(None, ge=1)
+    quiet: bool = False
+    document_timeout: float | None = Field(None, ge=1)
+    force: bool = False
+
+
+def resume_fields(model: BaseModel) -> dict[str, Any]:
+    """The fields of ``model`` that change a result (all but those marked resume=False), for the resume
+    key: derived from the models, never listed by hand."""
+    out = {}
+    for name, info in type(model).model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if extra.get("resume", True):
+            value = getattr(model, name)
+            out[name] = str(value) if isinstance(value, Path) else value
+    return out
+
+
+def resume_key(**groups: BaseModel) -> dict[str, dict[str, Any]]:
+    """Each group's fields that change results, by group name: the resume key's part from the options."""
+    return {name: resume_fields(group) for name, group in groups.items()}
+
+
+# the groups a task run takes, by the name the CLI's commands and docvl.api use for them
+RUN_GROUPS: dict[str, type[BaseModel]] = {
+    "planning": PlanningOptions,
+    "documents": Documents,
+    "drawing": Drawing,
+    "engines": EngineChoice,
+    "batch": Batch,
+}
+
+
+def grouped_keywords(keywords: dict[str, Any], *, refused: frozenset[str] = frozenset()) -> dict[str, BaseModel]:
+    """The Python API's flat keywords (``max_tiles=6, dpi=150, server=...``) as the run's option groups.
+    A keyword no group has, or one in ``refused`` (what only the command line does), is a UsageError
+    naming it, never an option silently ignored; a bad value is one naming the field."""
+    known = {name: group for group, model in RUN_GROUPS.items() for name in model.model_fields if name not in refused}
+    unknown = sorted(set(keywords) - set(known))
+    if unknown:
+        raise UsageError(f"unknown option(s): {', '.join(unknown)}", fix=f"docvl's options are: {', '.join(known)}")
+    values: dict[str, dict[str, Any]] = {group: {} for group in RUN_GROUPS}
+    for name, value in keywords.items():
+        values[known[name]][name] = value
+    out = {}
+    for group, model in RUN_GROUPS.items():
+        try:
+            out[group] = model(**values[group])
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or group}: {e['msg']}" for e in exc.errors())
+            raise UsageError(f"bad option ({problems})", fix="see the option's description in docvl.options") from None
+    return out

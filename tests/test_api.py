@@ -109,3 +109,55 @@ def test_extract_many_keeps_input_order_and_reuses_a_given_engine(tmp_path):
     assert all(isinstance(r.data, dict) for r in results)
     again = docvl.extract(tmp_path / "a.pdf", schema, engine=engine)  # the caller's engine is still open
     assert again.status != "failed"
+
+
+def test_ask_many_journal_resumes_only_what_is_left(tmp_path):
+    """The API's journal is the CLI's: a second call with the same options runs no document again; other
+    options (here the question) are another run."""
+    from docvl.engines.scripted import ScriptedEngine
+
+    for name in ("a.pdf", "b.pdf"):
+        make_pdf(tmp_path / name, pages=1, text=f"Report {name}: the total is 40 EUR")
+    journal = tmp_path / "run.journal"
+    engine = ScriptedEngine(["40 EUR\nPages: 1"])
+    first = list(docvl.ask_many(tmp_path, "What is the total?", engine=engine, journal=journal))
+    assert [r.status for r in first] == ["ok", "ok"] and len(engine.prompts) == 2
+    again = list(docvl.ask_many(tmp_path, "What is the total?", engine=engine, journal=journal))
+    assert [r.answer for r in again] == ["40 EUR", "40 EUR"] and len(engine.prompts) == 2  # none re-run
+    list(docvl.ask_many(tmp_path, "Who signed it?", engine=engine, journal=journal))
+    assert len(engine.prompts) == 4
+    list(docvl.ask_many(tmp_path, "Who signed it?", engine=engine, journal=journal, force=True))
+    assert len(engine.prompts) == 6
+
+
+def test_many_stops_at_the_failure_limit_after_yielding_the_failures(tmp_path):
+    from docvl.batch import FailureLimit
+
+    for name in ("a.pdf", "b.pdf", "d.pdf"):
+        make_pdf(tmp_path / name, pages=1, text="Total 40 EUR")
+    (tmp_path / "c.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <<")
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <<")
+    seen = []
+    with pytest.raises(FailureLimit):
+        for result in docvl.ask_many(tmp_path, "Total?", max_failures=2):
+            seen.append((os.path.basename(result.path), result.status))
+    assert seen == [("a.pdf", "failed"), ("b.pdf", "ok"), ("c.pdf", "failed")]  # d.pdf never ran
+
+
+def test_every_option_group_is_a_keyword_and_the_cli_only_ones_are_refused(tmp_path):
+    low = docvl.ask(SAMPLE, "What is the monthly platform availability target?", dpi=72, renderer="pdfium")
+    assert low.status == "ok"
+    for bad, value in (("report", tmp_path / "r.json"), ("quiet", True), ("renderr", "x")):
+        with pytest.raises(UsageError, match=bad):
+            docvl.ask(SAMPLE, "Q?", **{bad: value})
+    with pytest.raises(UsageError, match="renderer"):
+        docvl.ask(SAMPLE, "Q?", renderer="nope")  # before any document
+    with pytest.raises(UsageError, match="concurrency"):
+        docvl.ask(SAMPLE, "Q?", concurrency=0)
+
+
+def test_a_single_document_call_on_a_folder_says_to_use_many(tmp_path):
+    for name in ("a.pdf", "b.pdf"):
+        make_pdf(tmp_path / name, pages=1, text="Total 40 EUR")
+    with pytest.raises(UsageError, match="ask_many"):
+        docvl.ask(tmp_path, "Total?")

@@ -17,6 +17,21 @@ def test_help_teaches_with_examples(run_cli):
     assert "Examples" in run_cli("render", "--help").out
 
 
+def test_help_lists_each_choice_from_the_code_that_checks_it(run_cli, monkeypatch):
+    """A choice added to (or removed from) the module that validates it shows in --help without a second edit."""
+    from docvl.engines.openai_engine import STRUCTURED_MODES
+    from docvl.engines.transformers_engine import DTYPES
+    from docvl.planner import PAGE_MODES, STRATEGIES
+    from docvl.render import PDF_RENDERERS
+    from docvl.write import CSV_LINES, FORMATS
+
+    monkeypatch.setenv("COLUMNS", "250")
+    text = run_cli("extract", "--help").out
+    for values in (PAGE_MODES, STRATEGIES, tuple(PDF_RENDERERS), STRUCTURED_MODES, DTYPES, FORMATS, CSV_LINES):
+        assert "[" + "|".join(values) + "]" in text, values
+    assert "[auto|openai|text|transformers]" in text
+
+
 def test_version(run_cli):
     result = run_cli("--version")
     assert result.code == 0 and __version__ in result.out

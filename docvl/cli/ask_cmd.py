@@ -18,7 +18,7 @@ from docvl.cli.run import BatchFlags, docvl_command, named, prepare_run, run_and
 from docvl.errors import UsageError
 from docvl.results import DocumentResult
 from docvl.tasks.ask import DEFAULT_MAX_REQUESTS, AskOptions, ask_document, ask_user_text
-from docvl.write import answer_record, format_rows, output_format
+from docvl.write import FORMATS, answer_record, format_rows, output_format
 
 HELP = """Ask a question of a document: prints the answer and the pages it rests on.
 
@@ -68,7 +68,9 @@ def ask_command(
     fmt: Annotated[
         str | None,
         typer.Option(
-            "--format", help="json, jsonl or csv: -o's format (default: its extension), or without -o rows on stdout."
+            "--format",
+            metavar=opt.choices(*FORMATS),
+            help="json, jsonl or csv: -o's format (default: its extension), or without -o rows on stdout.",
         ),
     ] = None,
     think: opt.Think = False,
@@ -100,7 +102,7 @@ def ask_command(
             to_row=lambda result: answer_record(result, reasoning=show_reasoning),
             format_rows=lambda rows: format_rows(rows, kind, fields=["question", "answer"]),
         )
-    run = prepare_run(
+    run, pages_bar = prepare_run(
         inputs, err, user=ask_user_text(question), think=think,
         planning=planning, documents=documents, drawing=drawing, engines=engines, batch=batch,
     )  # fmt: skip
@@ -112,13 +114,7 @@ def ask_command(
         sink.resume(
             sources.files,
             force=batch.force,
-            engine=eng,
-            planning=cfg,
-            task="ask",
-            question=question,
-            max_requests=max_requests,
-            think=think,
-            options=run.resume_key,  # the option groups' fields that change results
+            journal=lambda path: run.journal(path, task="ask", **options.resume_fields()),
         )
 
     def show(outcome: Outcome) -> None:
@@ -139,7 +135,7 @@ def ask_command(
                 report=batch.report, fail_fast=batch.fail_fast, max_failures=batch.max_failures, quiet=batch.quiet
             ),
             err=err,
-            pages=run.pages_bar,
+            pages=pages_bar,
             journal=sink.journal if sink else None,
             done=sink.done if sink else None,
             on_outcome=show,

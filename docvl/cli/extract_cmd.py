@@ -13,7 +13,7 @@ from docvl.cli.output_file import BatchOutput
 from docvl.cli.run import BatchFlags, docvl_command, named, prepare_run, run_and_report
 from docvl.schema import load_schema
 from docvl.tasks.extract import ExtractOptions, extract_document, extract_user_text
-from docvl.write import format_records, format_rows, output_format, record
+from docvl.write import CSV_LINES, FORMATS, format_records, format_rows, output_format, record
 
 HELP = """Extract fields defined by a JSON Schema from each document: one validated record per document.
 
@@ -52,10 +52,18 @@ def extract_command(
         typer.Option("--output", "-o", help="Output file: .json, .jsonl or .csv (default: JSON on stdout)."),
     ] = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", help="json, jsonl or csv (default: from -o's extension).")
+        str | None,
+        typer.Option(
+            "--format", metavar=opt.choices(*FORMATS), help="json, jsonl or csv (default: from -o's extension)."
+        ),
     ] = None,
     csv_lines: Annotated[
-        str, typer.Option("--csv-lines", help="CSV arrays: explode (one row per item) or json (the array in one cell).")
+        str,
+        typer.Option(
+            "--csv-lines",
+            metavar=opt.choices(*CSV_LINES),
+            help="CSV arrays: explode (one row per item) or json (the array in one cell).",
+        ),
     ] = "explode",
     retries: Annotated[
         int, typer.Option("--retries", min=0, max=10, help="Re-asks when a reply does not validate.")
@@ -100,7 +108,7 @@ def extract_command(
         to_row=lambda result: record(result, fields),
         format_rows=lambda rows: format_rows(rows, kind, csv_lines, fields),
     )
-    run = prepare_run(
+    run, pages_bar = prepare_run(
         files, err, user=extract_user_text(the_schema), think=think,
         planning=planning, documents=documents, drawing=drawing, engines=engines, batch=batch,
         structured=structured,
@@ -117,16 +125,7 @@ def extract_command(
     sink.resume(
         sources.files,
         force=batch.force,
-        engine=eng,
-        planning=cfg,
-        task="extract",
-        schema=the_schema,
-        retries=retries,
-        confidence=confidence or min_confidence is not None,
-        min_confidence=min_confidence,
-        think=think,
-        structured=structured,
-        options=run.resume_key,  # the option groups' fields that change results
+        journal=lambda path: run.journal(path, task="extract", structured=structured, **options.resume_fields()),
     )
     try:
         code = run_and_report(
@@ -137,7 +136,7 @@ def extract_command(
                 report=batch.report, fail_fast=batch.fail_fast, max_failures=batch.max_failures, quiet=batch.quiet
             ),
             err=err,
-            pages=run.pages_bar,
+            pages=pages_bar,
             journal=sink.journal,
             done=sink.done,
             on_outcome=sink.collect,

@@ -10,23 +10,29 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from rich.markup import escape
+from pydantic import ValidationError
 
-from docvl.engines.base import EngineOptions
+from docvl.engines import BUILT_IN
+from docvl.engines.openai_engine import STRUCTURED_MODES
+from docvl.engines.transformers_engine import DTYPES, LOADERS
 from docvl.errors import UsageError
 from docvl.load import DEFAULT_DPI
-from docvl.options import PlanningOptions
+from docvl.options import Batch, Documents, Drawing, EngineChoice, PlanningOptions
 from docvl.planner import (
-    PAGE_LABEL,
     PAGE_MODES,
     STRATEGIES,
-    TEXT_PART_OVERHEAD,
 )
-from docvl.planning import Planning, with_engine_context, with_engine_tokenizer
+from docvl.render import PDF_RENDERERS
 
 INPUTS = "Inputs"
 PLANNING = "Planning (how pages fit the context)"
+
+
+def choices(*values: str) -> str:
+    """An option's metavar listing its choices, as click shows a Choice's. The values come from the module
+    that owns them (and checks them, with a fix), so --help cannot drift from what is accepted."""
+    return "[" + "|".join(values) + "]"
+
 
 Files = Annotated[
     list[str],
@@ -125,6 +131,7 @@ PageMode = Annotated[
     str,
     typer.Option(
         "--page-mode",
+        metavar=choices(*PAGE_MODES),
         help="How pages go to the model: auto (a page that is all text as its text layer, far fewer tokens; "
         "pages with pictures, ruled tables, charts or no text layer as images), image, text or both.",
         rich_help_panel=PLANNING,
@@ -134,6 +141,7 @@ Strategy = Annotated[
     str,
     typer.Option(
         "--strategy",
+        metavar=choices(*STRATEGIES),
         help="When a document does not fit one request: auto (keep the pages that best match the question; "
         "map-reduce when none does), single (one request, dropping what does not fit) or map-reduce (every "
         "page, in several requests whose results are combined).",
@@ -171,40 +179,6 @@ Profile = Annotated[
 DEFAULTS = PlanningOptions()
 
 
-def check_room(cfg: Planning, *, system: str, user: str) -> None:
-    """Before any document: a context that cannot hold the answer, the prompt and the cheapest page any
-    document could have (one tile as an image, a word of text as text) fails every document, so it is a
-    usage error (exit 2) whatever the inputs. A page dearer than that is known only per document, where
-    planning says so (also exit 2, tasks.pipeline.TaskRun.guarded)."""
-    s, counter = cfg.settings, cfg.counter
-    prompt = counter.count_chat(system, user)
-    budget = s.context - s.max_output - prompt
-    tile = cfg.profile.image_tokens(cfg.profile.grid(1000, 1000, 1, False))
-    text = TEXT_PART_OVERHEAD + 1
-    page = counter.count(PAGE_LABEL.format(number=1)) + {"image": tile, "both": tile + text}.get(s.page_mode, text)
-    if budget < page:
-        raise UsageError(
-            f"the context leaves {budget:,} tokens for pages (context {s.context:,} - answer {s.max_output:,} - "
-            f"prompt {prompt:,}), but a page needs at least {page:,}",
-            fix="raise --context or lower --max-output",
-        )
-
-
-def check_renderer(renderer: str) -> None:
-    """--renderer, before any document (images never use it, so a PDF might be met late or never)."""
-    from docvl.render import PDF_RENDERERS
-
-    if renderer not in PDF_RENDERERS:
-        raise UsageError(f"unknown renderer {renderer!r}", fix=f"choose one of: {', '.join(PDF_RENDERERS)}")
-
-
-def fit_to_engine(cfg: Planning, engine, tokenizer: Path | None, err) -> Planning:
-    """The planning a started engine needs: its own tokenizer to count text, and its server's request
-    length when that is shorter than --context (said on stderr)."""
-    cfg = with_engine_tokenizer(cfg, engine, tokenizer)
-    return with_engine_context(cfg, engine, lambda text: err.print(f"note: {escape(text)}"))
-
-
 ENGINE = "Engine"
 
 Engine = Annotated[
@@ -212,6 +186,7 @@ Engine = Annotated[
     typer.Option(
         "--engine",
         "-e",
+        metavar=choices("auto", *BUILT_IN),
         help="auto (a server if --server/DOCVL_BASE_URL is set, else text), openai (vLLM, SGLang, NIM, any "
         "OpenAI-compatible server), transformers (the model in-process: --model HUB_ID_OR_FOLDER) or text (no "
         "model: the PDF text layer).",
@@ -251,6 +226,7 @@ Dtype = Annotated[
     str,
     typer.Option(
         "--dtype",
+        metavar=choices(*DTYPES),
         help="transformers engine: auto (bfloat16 on GPU, and with --loader remote; float32 on CPU), bfloat16, "
         "float16 or float32. The FP8 checkpoint as --model is dequantized to this dtype at load.",
         rich_help_panel=ENGINE,
@@ -260,6 +236,7 @@ Loader = Annotated[
     str,
     typer.Option(
         "--loader",
+        metavar=choices(*LOADERS),
         help="transformers engine: native (transformers >= 5.10; no code from the checkpoint runs) or remote (runs "
         "the checkpoint's own Python code with trust_remote_code, as the seed recipe; transformers 4.53).",
         rich_help_panel=ENGINE,
@@ -284,6 +261,7 @@ Structured = Annotated[
     str,
     typer.Option(
         "--structured",
+        metavar=choices(*STRUCTURED_MODES),
         help="How extraction asks the server for schema-shaped JSON: auto (probe the server), structured_outputs "
         "(vLLM >= 0.10.2), guided_json (older vLLM), response_format (OpenAI's form) or off.",
         rich_help_panel=ENGINE,
@@ -296,7 +274,13 @@ Think = Annotated[
     ),
 ]
 Renderer = Annotated[
-    str, typer.Option("--renderer", help="PDF rasterizer: pymupdf, pdfium or poppler.", rich_help_panel=INPUTS)
+    str,
+    typer.Option(
+        "--renderer",
+        metavar=choices(*PDF_RENDERERS),
+        help="PDF rasterizer: pymupdf, pdfium or poppler.",
+        rich_help_panel=INPUTS,
+    ),
 ]
 Attachments = Annotated[
     bool,
@@ -375,89 +359,6 @@ Force = Annotated[
 # value they become. A command names the groups it takes (`@grouped(planning=PLANNING_GROUP, ...)`) and
 # receives one value per group; typer still sees every option, since the decorator puts them in the
 # command's signature. Which options change results (the resume key) is said here too, per field.
-
-
-class Documents(BaseModel):
-    """How documents are opened: every command."""
-
-    model_config = ConfigDict(frozen=True)
-    password: str | None = Field(None, json_schema_extra={"resume": False})  # opens the file; a secret
-    attachments: bool = Field(False, json_schema_extra={"resume": False})  # which documents, not their results
-    dpi: float = DEFAULT_DPI
-    debug: bool = Field(False, json_schema_extra={"resume": False})
-
-
-class Drawing(BaseModel):
-    """How pages are drawn: the commands that draw."""
-
-    model_config = ConfigDict(frozen=True)
-    renderer: str = "pymupdf"
-    workers: int = Field(1, json_schema_extra={"resume": False})
-
-
-class EngineChoice(BaseModel):
-    """The engine and its settings: ask and extract."""
-
-    model_config = ConfigDict(frozen=True)
-    engine: str = "auto"
-    server: str | None = Field(None, json_schema_extra={"resume": False})  # the model served is what counts
-    model: str | None = None
-    device: str = "auto"
-    dtype: str = "auto"
-    loader: str = "native"
-    concurrency: int = Field(4, json_schema_extra={"resume": False})
-    timeout: float = Field(300.0, json_schema_extra={"resume": False})
-    http_retries: int = Field(4, json_schema_extra={"resume": False})
-
-    def engine_options(self, **more: Any) -> EngineOptions:
-        """What the engine plug-ins take (``more``: extract's --structured)."""
-        return EngineOptions(
-            server=self.server,
-            model=self.model,
-            timeout=self.timeout,
-            retries=self.http_retries,
-            concurrency=self.concurrency,
-            # only what was set: an engine that does not take --dtype is told so only when it was given
-            extra={
-                key: value
-                for key, value, default in (
-                    ("device", self.device, "auto"),
-                    ("dtype", self.dtype, "auto"),
-                    ("loader", self.loader, "native"),
-                )
-                if value != default
-            },
-            **more,
-        )
-
-
-class Batch(BaseModel):
-    """Many documents: ask and extract."""
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
-    report: Path | None = None
-    fail_fast: bool = False
-    max_failures: int | None = None
-    quiet: bool = False
-    document_timeout: float | None = None
-    force: bool = False
-
-
-def resume_fields(model: BaseModel) -> dict[str, Any]:
-    """The fields of ``model`` that change a result (all but those marked resume=False), for the resume
-    key: derived from the models, never listed by hand."""
-    out = {}
-    for name, info in type(model).model_fields.items():
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        if extra.get("resume", True):
-            value = getattr(model, name)
-            out[name] = str(value) if isinstance(value, Path) else value
-    return out
-
-
-def resume_key(**groups: BaseModel) -> dict[str, dict[str, Any]]:
-    """Each group's fields that change results, by group name: the resume key's part from the options."""
-    return {name: resume_fields(group) for name, group in groups.items()}
 
 
 @dataclass(frozen=True)

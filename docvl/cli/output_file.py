@@ -13,9 +13,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from docvl.batch import Journal, Outcome, journal_path, run_key
+from docvl.batch import Journal, Outcome, journal_path
 from docvl.errors import EXIT_DOCUMENT_FAILED, UsageError
-from docvl.planning import Planning
 from docvl.results import DocumentResult
 from docvl.write import append_line, check_writable, jsonl_line, write_atomic
 
@@ -46,35 +45,17 @@ class BatchOutput:
         self._started = False
         self._files: list[Path] = []
 
-    def resume(
-        self,
-        files: list[Path],
-        *,
-        force: bool,
-        engine: Any,
-        planning: Planning,
-        **task: Any,
-    ) -> None:
-        """Open the journal for this run and take what an earlier run of it finished. The journal is keyed
-        by everything that changes a result: ``task`` (question or schema, think, and the option groups'
-        fields that change results, cli.options.resume_key), the engine and the model it runs, and the
-        planning the run uses (settings, profile, token counter)."""
+    def resume(self, files: list[Path], *, force: bool, journal: Callable[[Path], Journal]) -> None:
+        """Open the run's journal beside the output (``journal``: the run's, at a path: Prepared.journal)
+        and take what an earlier run with the same options finished."""
         if self.path is None:
             return
         output = self.path
         if any(output.resolve() == f.resolve() for f in files):
             raise UsageError(f"-o {output} is one of the input documents", fix="write the results to another file")
-        key = run_key(
-            **task,
-            engine=engine.name,
-            model=engine.model,
-            settings=planning.settings.model_dump(),
-            profile=planning.profile.name,
-            # what counts the plan's tokens (--tokenizer DIR, or the engine's own): another counter plans
-            # other pages, so its results are not this run's
-            token_counter=planning.counter.name,
-        )
-        self.journal = Journal(journal_path(output), key, on_append=self._append if self.kind == "jsonl" else None)
+        self.journal = journal(journal_path(output))
+        if self.kind == "jsonl":
+            self.journal.on_append = self._append
         if force:
             self.journal.reset()
         self.done = self.journal.finished(files)

@@ -20,6 +20,7 @@ from docvl.load.textlayer import read_contents
 from docvl.pages import page_list
 from docvl.planner import Plan
 from docvl.planning import plan_document
+from docvl.prepare import check_room
 
 MAX_WINDOW_LINES = 8
 
@@ -66,7 +67,7 @@ def plan_command(
     system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
     sources = find_inputs(files, err, attachments=documents.attachments, password=documents.password)
 
-    opt.check_room(cfg, system=system, user=question)  # before any document
+    check_room(cfg, system=system, user=question)  # before any document
 
     results: list[dict] = []
     failed = 0

@@ -18,6 +18,7 @@ from docvl.errors import DRAWING, EXIT_DOCUMENT_FAILED, EXIT_OK, PLANNING, WRITI
 from docvl.load import load_document
 from docvl.load.textlayer import read_contents
 from docvl.planning import plan_document
+from docvl.prepare import check_renderer, check_room
 from docvl.render import PageRequest, render_pages
 from docvl.write import current_umask
 
@@ -61,7 +62,7 @@ def render_command(
     drawing: opt.Drawing,
 ) -> None:
     err = stderr()
-    opt.check_renderer(drawing.renderer)
+    check_renderer(drawing.renderer)
     cfg = planning.build()
     model = cfg.profile
     try:
@@ -73,7 +74,7 @@ def render_command(
             f"-o {output}: cannot write there ({exc.strerror or exc})", fix="pass a writable folder"
         ) from exc
     system = model.chat.think_system if think else model.chat.no_think_system
-    opt.check_room(cfg, system=system, user=question)  # before any document
+    check_room(cfg, system=system, user=question)  # before any document
     failed = 0
     used_names: set[str] = set()
     sources = find_inputs(files, err, attachments=documents.attachments, password=documents.password)

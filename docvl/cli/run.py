@@ -7,7 +7,6 @@ import functools
 import json
 import os
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -31,11 +30,10 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from docvl import prepare
 from docvl.batch import FailureLimit, Journal, Outcome, run_batch
-from docvl.cli import options as opt
 from docvl.cli.console import error_line, library_output, stderr, warning_line
 from docvl.engines import EngineOptions, open_engine
-from docvl.engines.base import Engine
 from docvl.errors import (
     EXIT_DOCUMENT_FAILED,
     EXIT_OK,
@@ -47,8 +45,8 @@ from docvl.errors import (
 )
 from docvl.load.document import DocumentWarning
 from docvl.load.sources import Sources
-from docvl.options import PlanningOptions
-from docvl.planning import Planning
+from docvl.options import Batch, Documents, Drawing, EngineChoice, PlanningOptions
+from docvl.prepare import Prepared
 from docvl.results import DocumentResult
 from docvl.tasks.pipeline import collecting_warnings, internal_error
 from docvl.write import write_atomic
@@ -326,30 +324,16 @@ def log_result(err: Console, result: DocumentResult, *, reused: bool = False, an
         err.print(f"[green]ok[/]: {escape(result.path)} ({facts})")
 
 
-def find_inputs(inputs: list[str], err: Console, *, attachments: bool = False, password: str | None = None):
-    """Files to process, with a note about what folders held besides documents. None at all is a usage
-    error: a CI job pointed at an empty or wrong folder must not pass. ``attachments``: the PDFs and
-    images embedded in PDFs too, each right after its PDF (Sources.with_attachments)."""
-    from docvl.errors import UsageError
-    from docvl.load import discover
-
-    sources = discover(inputs)
-    if sources.skipped:
-        names = ", ".join(str(p) for p in sources.skipped[:5]) + (" ..." if len(sources.skipped) > 5 else "")
-        err.print(
-            f"note: skipped {len(sources.skipped)} entr{'y' if len(sources.skipped) == 1 else 'ies'} in folders "
-            f"(not PDFs or images, unreadable, or symlinked folders): {escape(names)}"
-        )
-    if not sources.files:
-        raise UsageError(
-            f"no PDF or image files found in {', '.join(inputs)}",
-            fix="check the path; folders are searched recursively for PDFs and images",
-        )
-    if attachments:
-        sources.with_attachments(password)
-        for path, warning in sources.notes:
-            warning_line(err, path, warning)
-    return sources
+def find_inputs(inputs: list[str], err: Console, *, attachments: bool = False, password: str | None = None) -> Sources:
+    """prepare.find_inputs, saying on stderr what folders held besides documents and which attachments
+    could not be read."""
+    return prepare.find_inputs(
+        inputs,
+        attachments=attachments,
+        password=password,
+        note=lambda text: err.print(f"note: {escape(text)}"),
+        warn=lambda path, warning: warning_line(err, path, warning),
+    )
 
 
 def named(sources, task: Callable[[Path], DocumentResult]) -> Callable[[Path], DocumentResult]:
@@ -365,18 +349,6 @@ def named(sources, task: Callable[[Path], DocumentResult]) -> Callable[[Path], D
     return run
 
 
-@dataclass
-class Prepared:
-    """What ask and extract both set up from their option groups before any document is read."""
-
-    planning: Planning  # checked, fitted to the started engine
-    engine: Engine
-    sources: Sources
-    pages_bar: PageTicker
-    document_options: dict  # the tasks' shared DocumentOptions fields
-    resume_key: dict  # the option groups' fields that change results (cli.options.resume_key)
-
-
 def prepare_run(
     inputs: list[str],
     err: Console,
@@ -384,35 +356,27 @@ def prepare_run(
     user: str,
     think: bool,
     planning: PlanningOptions,
-    documents: opt.Documents,
-    drawing: opt.Drawing,
-    engines: opt.EngineChoice,
-    batch: opt.Batch,
+    documents: Documents,
+    drawing: Drawing,
+    engines: EngineChoice,
+    batch: Batch,
     **engine_extra: Any,
-) -> Prepared:
-    """Check the options that can be checked before any document (exit 2), find the inputs, start the
-    engine (exit 3 if it cannot run), fit the planning to it and check again. ``engine_extra``: options
-    of one task's own for the engine plug-ins (extract's --structured)."""
-    cfg = planning.build()
-    opt.check_renderer(drawing.renderer)
-    system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
-    opt.check_room(cfg, system=system, user=user)  # before any document, and before the engine starts
-    sources = find_inputs(inputs, err, attachments=documents.attachments, password=documents.password)
-    eng = start_engine(engines.engine, engines.engine_options(**engine_extra), err, quiet=batch.quiet)
-    cfg = opt.fit_to_engine(cfg, eng, planning.tokenizer, err)
-    opt.check_room(cfg, system=system, user=user)  # again: the engine's tokenizer, a server's shorter context
+) -> tuple[Prepared, PageTicker]:
+    """prepare.prepare for a command: notes on stderr, a spinner while the engine starts, and the pages
+    bar the tasks tick (shown once the bars exist)."""
     pages_bar = PageTicker()
-    shared = {
-        "think": think,
-        "password": documents.password,
-        "dpi": documents.dpi,
-        "renderer": drawing.renderer,
-        "workers": drawing.workers,
-        "document_timeout": batch.document_timeout,
-        "pdf_lock": threading.Lock(),
-        "engine_slots": threading.BoundedSemaphore(engines.concurrency),
-        "on_pages": pages_bar,
-        "debug": documents.debug,
-    }
-    key = opt.resume_key(planning=planning, documents=documents, drawing=drawing, engines=engines)
-    return Prepared(cfg, eng, sources, pages_bar, shared, key)
+    run = prepare.prepare(
+        inputs,
+        user=user,
+        think=think,
+        planning=planning,
+        documents=documents,
+        drawing=drawing,
+        engines=engines,
+        batch=batch,
+        start=lambda choice: start_engine(choice.engine, choice.engine_options(**engine_extra), err, quiet=batch.quiet),
+        note=lambda text: err.print(f"note: {escape(text)}"),
+        warn=lambda path, warning: warning_line(err, path, warning),
+        on_pages=pages_bar,
+    )
+    return run, pages_bar

@@ -10,7 +10,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,13 @@ class DocumentOptions:
     engine_slots: AbstractContextManager = field(default_factory=nullcontext, repr=False)
     on_pages: Callable[[int], None] | None = field(default=None, repr=False)  # pages drawn, for a progress bar
     debug: bool = False  # --debug: an internal error's traceback goes to stderr too
+
+    def resume_fields(self) -> dict[str, Any]:
+        """What of the task's own options changes a result, for the resume key: ``think`` and the fields a
+        task adds (question, schema, retries...). The rest here is how documents are read and run, which
+        the option groups key (docvl.options.resume_key)."""
+        shared = {f.name for f in fields(DocumentOptions)} - {"think"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in shared}
 
 
 # Python warnings raised while a document is processed belong to that document. The CLI installs one
