@@ -232,8 +232,7 @@ def _run(
                 outcome.result.path = run.sources.display(outcome.path)
             yield outcome.result
     finally:
-        if isinstance(engine, str):  # opened for this call
-            run.engine.close()
+        run.close(engine=isinstance(engine, str))  # an engine object is the caller's: it stays open
 
 
 def _one(source: Source, results: Iterator[R], name: str) -> R:

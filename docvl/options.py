@@ -6,6 +6,7 @@ that do not)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -83,7 +84,11 @@ class Drawing(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     renderer: str = "pymupdf"
-    workers: int = Field(1, ge=1, json_schema_extra={"resume": False})
+    workers: int | None = Field(None, ge=1, json_schema_extra={"resume": False})  # None: one per core
+
+    @property
+    def processes(self) -> int:
+        return self.workers or os.cpu_count() or 1
 
 
 class EngineChoice(BaseModel):

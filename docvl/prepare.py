@@ -21,6 +21,7 @@ from docvl.load.sources import Sources
 from docvl.options import Batch, Documents, Drawing, EngineChoice, PlanningOptions, resume_key
 from docvl.planner import PAGE_LABEL, TEXT_PART_OVERHEAD
 from docvl.planning import Planning, with_engine_context, with_engine_tokenizer
+from docvl.pool import DocumentPool
 from docvl.render import PDF_RENDERERS
 
 Note = Callable[[str], None]
@@ -104,6 +105,14 @@ class Prepared:
     document_options: dict[str, Any]  # the tasks' shared DocumentOptions fields
     groups: dict[str, Any] = field(default_factory=dict)  # the option groups the run was built from
 
+    def close(self, *, engine: bool = True) -> None:
+        """The worker processes, and the engine (unless it is the caller's, ``engine=False``)."""
+        pool = self.document_options.get("pool")
+        if pool is not None:
+            pool.close()
+        if engine:
+            self.engine.close()
+
     def journal(self, path: Path, **task: Any) -> Journal:
         """The journal at ``path`` for this run: keyed by everything that changes a result: ``task``
         (question or schema, think...), the option groups' fields that change results (resume_fields), the
@@ -161,12 +170,20 @@ def prepare(
         if opened:  # a caller's own engine stays open
             engine.close()
         raise
+    caps = engine.capabilities
+    pool = None
+    # Worker processes pay off for many documents whose requests overlap and whose pages go as files;
+    # one document splits its own pages between processes (render.render_pages), and an in-process
+    # model or the text engine takes one request at a time.
+    if drawing.processes > 1 and len(sources.files) > 1 and caps.parallel_requests and caps.image_encoding:
+        pool = DocumentPool(min(drawing.processes, len(sources.files)))
     shared = {
+        "pool": pool,
         "think": think,
         "password": documents.password,
         "dpi": documents.dpi,
         "renderer": drawing.renderer,
-        "workers": drawing.workers,
+        "workers": drawing.processes,
         "document_timeout": batch.document_timeout,
         "pdf_lock": threading.Lock(),
         "engine_slots": threading.BoundedSemaphore(engines.concurrency),

@@ -141,7 +141,7 @@ def ask_command(
             on_outcome=show,
         )
     finally:
-        eng.close()
+        run.close()
     if sink is not None:
         sink.finish(sources.files, err)
     if as_json:

@@ -142,6 +142,6 @@ def extract_command(
             on_outcome=sink.collect,
         )
     finally:
-        eng.close()
+        run.close()
     sink.finish(sources.files, err)
     raise typer.Exit(code)

@@ -291,7 +291,15 @@ Attachments = Annotated[
     ),
 ]
 Workers = Annotated[
-    int, typer.Option("--workers", min=1, help="Processes that draw and encode pages.", rich_help_panel=INPUTS)
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Processes that load, analyse, draw and encode pages (default: one per core). A batch of "
+        "documents for a server shares them; one long document splits its pages between them.",
+        rich_help_panel=INPUTS,
+        show_default=False,
+    ),
 ]
 
 Debug = Annotated[
@@ -414,7 +422,7 @@ DOCUMENTS_GROUP = OptionGroup(
     },
     Documents,
 )
-DRAWING_GROUP = OptionGroup({"renderer": (Renderer, "pymupdf"), "workers": (Workers, 1)}, Drawing)
+DRAWING_GROUP = OptionGroup({"renderer": (Renderer, "pymupdf"), "workers": (Workers, None)}, Drawing)
 ENGINE_GROUP = OptionGroup(
     {
         "engine": (Engine, "auto"),

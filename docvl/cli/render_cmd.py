@@ -102,7 +102,7 @@ def render_command(
                 # PNG encoding is most of the work here, so it happens in the render workers.
                 step.stage = DRAWING
                 for page in progress(
-                    render_pages(doc, requests, renderer=drawing.renderer, workers=drawing.workers, encode="png")
+                    render_pages(doc, requests, renderer=drawing.renderer, workers=drawing.processes, encode="png")
                 ):
                     step.stage = WRITING
                     for said in page.warnings:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import json
 import os
 import random
 import re
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -75,7 +77,10 @@ class OpenAIEngine:
                 base_url=self.base_url,
                 headers=headers,
                 timeout=httpx.Timeout(options.timeout, connect=10.0),
-                limits=httpx.Limits(max_connections=max(4, options.concurrency * 2)),
+                limits=httpx.Limits(
+                    max_connections=max(4, options.concurrency * 2),
+                    max_keepalive_connections=max(4, options.concurrency * 2),  # httpx keeps 20 by default
+                ),
             )
         except httpx.InvalidURL as exc:
             raise UsageError(
@@ -169,8 +174,7 @@ class OpenAIEngine:
                 if encoded is None:
                     raise ValueError("the openai engine needs pages rendered with encode='jpeg' or 'png'")
                 mime = "image/jpeg" if encoded.format == "jpeg" else "image/png"
-                url = f"data:{mime};base64,{base64.b64encode(encoded.data).decode('ascii')}"
-                content.append({"type": "image_url", "image_url": {"url": url}})
+                content.append({"type": "image_url", "image_url": {"url": DataUrl(mime, encoded.data)}})
         body: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": "system", "content": prompt.system}, {"role": "user", "content": content}],
@@ -250,7 +254,12 @@ class OpenAIEngine:
         last = ""
         for attempt in range(attempts):
             try:
-                response = self._client.post("/chat/completions", json=body, timeout=timeout)
+                response = self._client.post(
+                    "/chat/completions",
+                    content=request_body(body),
+                    headers={"Content-Type": "application/json"},
+                    timeout=timeout,
+                )
             except httpx.ConnectError as exc:
                 # Down mid-batch (a restart, say): retried with backoff; if it stays down this document
                 # fails and the finished ones are still written.
@@ -300,6 +309,46 @@ class OpenAIEngine:
 
     def close(self) -> None:
         self._client.close()
+
+
+@dataclass(frozen=True)
+class DataUrl:
+    """An image_url's ``data:`` URL, kept as the encoded file until the request body is written: the
+    base64 text then exists once, inside the body, instead of as a string beside it."""
+
+    mime: str
+    data: bytes
+
+    def __str__(self) -> str:
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+
+# stands in for each DataUrl while the rest of the body is written as JSON
+_SLOT = "\x00docvl-image\x00"
+_SLOT_JSON = json.dumps(_SLOT).encode("ascii")
+
+
+def request_body(body: dict[str, Any]) -> bytes:
+    """The request's JSON bytes. Page images are spliced in as base64 after the rest is encoded: base64
+    needs no JSON escaping, and the encoder scanning megabytes of it for characters to escape was the
+    costliest step of a request (measured: a third of the main process's time in a batch of scans)."""
+    images: list[DataUrl] = []
+
+    def slot(value: object) -> str:
+        if isinstance(value, DataUrl):
+            images.append(value)
+            return _SLOT
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+    head, *rest = (
+        json.dumps(body, default=slot, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        .encode("utf-8")
+        .split(_SLOT_JSON)
+    )
+    parts = [head]
+    for image, after in zip(images, rest, strict=True):
+        parts.extend((b'"data:', image.mime.encode("ascii"), b";base64,", base64.b64encode(image.data), b'"', after))
+    return b"".join(parts)
 
 
 def _with_image_limit_fix(exc: EngineRequestError, body: dict[str, Any]) -> EngineRequestError:

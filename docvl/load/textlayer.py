@@ -9,7 +9,7 @@ import pymupdf
 
 from docvl.load.document import Document
 from docvl.load.page_kind import visible_content
-from docvl.load.pdf import open_pdf
+from docvl.load.pdf import StoreTrimmer, open_pdf
 from docvl.load.reading_order import Word, lines_text, page_words, read_page
 
 __all__ = ["PageContent", "TextLayer", "Word", "read_contents"]
@@ -41,6 +41,7 @@ class TextLayer:
         readable = document.kind == "pdf" and document.reader == "mupdf"
         self._pdf: pymupdf.Document | None = open_pdf(document.path, document.password) if readable else None
         self._outline: list[tuple[int, str, int, int]] | None = None
+        self._store = StoreTrimmer()
 
     def words(self, number: int) -> list[Word]:
         if self._pdf is None:
@@ -54,6 +55,12 @@ class TextLayer:
         if self._pdf is None:
             return PageContent(number, "", False, "no text layer")
         page = self._pdf.load_page(number - 1)
+        try:
+            return self._content(number, page)
+        finally:
+            self._store.page_done()
+
+    def _content(self, number: int, page: pymupdf.Page) -> PageContent:
         read = read_page(page)
         text = lines_text(read.words)
         sections = self._sections(number)

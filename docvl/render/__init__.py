@@ -71,8 +71,12 @@ def render_pages(
     renderer: str = DEFAULT_RENDERER,
     workers: int = 1,
     encode: str | None = None,
+    thumbnails: bool = True,
 ) -> Iterator[RenderedPage]:
     """Yield one RenderedPage per request, in request order.
+
+    ``thumbnails``: also draw each grid's whole-page thumbnail. A model server makes its own from the
+    image it is sent (vLLM's tiling adds it), so pages for a server are drawn without one.
 
     ``encode`` ("png" or "jpeg") also encodes each page image, for engines that send files. Only then
     do ``workers`` > 1 help: each worker process opens its own copy of the document (MuPDF and PDFium
@@ -83,7 +87,7 @@ def render_pages(
         raise UsageError(f"unknown image encoding {encode!r}", fix=f"choose one of: {', '.join(ENCODINGS)}")
     workers = max(1, min(workers, len(requests) // MIN_PAGES_PER_WORKER, os.cpu_count() or 1))
     if workers == 1 or encode is None:
-        yield from _render_serial(document, requests, renderer, encode)
+        yield from _render_serial(document, requests, renderer, encode, thumbnails)
         return
     chunk = max(1, min(8, len(requests) // (workers * 4)))
     batches = [list(islice(requests, i, i + chunk)) for i in range(0, len(requests), chunk)]
@@ -92,7 +96,7 @@ def render_pages(
         # a server) holds a few pages in memory, never the document.
         pending: deque = deque()
         for batch in batches:
-            pending.append(pool.submit(_render_batch, (document, renderer, encode, batch)))
+            pending.append(pool.submit(_render_batch, (document, renderer, encode, thumbnails, batch)))
             if len(pending) >= workers * 2:
                 yield from pending.popleft().result()
         while pending:
@@ -100,19 +104,21 @@ def render_pages(
 
 
 def _render_serial(
-    document: Document, requests: Sequence[PageRequest], renderer: str, encode: str | None
+    document: Document, requests: Sequence[PageRequest], renderer: str, encode: str | None, thumbnails: bool
 ) -> Iterator[RenderedPage]:
     raster = open_rasterizer(document, renderer)
     try:
         for req in requests:
-            yield _render_one(raster, document, req, encode)
+            yield _render_one(raster, document, req, encode, thumbnails)
     finally:
         raster.close()
 
 
-def _render_one(raster: Rasterizer, document: Document, req: PageRequest, encode: str | None) -> RenderedPage:
+def _render_one(
+    raster: Rasterizer, document: Document, req: PageRequest, encode: str | None, thumbnails: bool = True
+) -> RenderedPage:
     sizes = [req.grid.pixel_size]
-    if req.grid.thumbnail_size:
+    if req.grid.thumbnail_size and thumbnails:
         sizes.append(req.grid.thumbnail_size)
     try:
         images, warnings = raster.render(req.number, sizes)
@@ -137,13 +143,13 @@ def _render_one(raster: Rasterizer, document: Document, req: PageRequest, encode
     )
 
 
-def _render_batch(args: tuple[Document, str, str, list[PageRequest]]) -> list[RenderedPage]:
-    document, renderer, encode, requests = args
+def _render_batch(args: tuple[Document, str, str, bool, list[PageRequest]]) -> list[RenderedPage]:
+    document, renderer, encode, thumbnails, requests = args
     raster = open_rasterizer(document, renderer)
     try:
         out = []
         for req in requests:
-            page = _render_one(raster, document, req, encode)
+            page = _render_one(raster, document, req, encode, thumbnails)
             # send the encoded bytes only; the parent decodes pixels if it ever needs them
             out.append(replace(page, _image=None, _thumbnail=None))
         return out

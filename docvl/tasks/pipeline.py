@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docvl.engines.base import Engine, Generation, Reply
 from docvl.errors import (
@@ -37,6 +37,9 @@ from docvl.prompt import Prompt, TextPart
 from docvl.results import DocumentResult, ErrorItem, RequestRecord
 from docvl.tasks.windows import WindowInput, window_inputs
 
+if TYPE_CHECKING:  # docvl.pool runs this module's warning collectors in its workers
+    from docvl.pool import DocumentPool
+
 
 @dataclass
 class DocumentOptions:
@@ -56,6 +59,8 @@ class DocumentOptions:
     engine_slots: AbstractContextManager = field(default_factory=nullcontext, repr=False)
     on_pages: Callable[[int], None] | None = field(default=None, repr=False)  # pages drawn, for a progress bar
     debug: bool = False  # --debug: an internal error's traceback goes to stderr too
+    # worker processes that load, analyse and draw for the whole run (docvl.pool); None: this thread does
+    pool: DocumentPool | None = field(default=None, repr=False)
 
     def resume_fields(self) -> dict[str, Any]:
         """What of the task's own options changes a result, for the resume key: ``think`` and the fields a
@@ -88,6 +93,14 @@ class LibraryWarnings:
         text = _INSTALLED_PATH.sub("", lines[0] if lines else "")[:300]
         key = f"{category.__name__}: {text}" if text else category.__name__
         self._counts[key] = self._counts.get(key, 0) + 1
+
+    def counts(self) -> dict[str, int]:
+        """What was said and how often: what a worker process sends back (docvl.pool)."""
+        return dict(self._counts)
+
+    def merge(self, counts: dict[str, int]) -> None:
+        for key, n in counts.items():
+            self._counts[key] = self._counts.get(key, 0) + n
 
     def warnings(self) -> list[DocumentWarning]:
         return [
@@ -139,12 +152,20 @@ class TaskRun:
     ) -> tuple[Document, Plan]:
         """``query`` / ``schema``: what pages are ranked against when the document does not fit at full
         resolution."""
-        with self.options.pdf_lock:
+        pool = self.options.pool
+        if pool is not None:  # read in a worker process; this thread waits without the lock
             self.stage = LOADING
-            doc = load_document(
+            analysed = pool.analyse(
                 path, password=self.options.password, selection=self.planning.selection, dpi=self.options.dpi
             )
-            self.contents = read_contents(doc)
+            doc, self.contents = analysed.document, analysed.contents
+        with self.options.pdf_lock:  # planning draws pages only to OCR-rank a long scan
+            if pool is None:
+                self.stage = LOADING
+                doc = load_document(
+                    path, password=self.options.password, selection=self.planning.selection, dpi=self.options.dpi
+                )
+                self.contents = read_contents(doc)
             self.stage = PLANNING
             plan = plan_document(
                 doc, self.contents, self.planning, system=self.system, user=user, query=query, schema=schema
@@ -165,6 +186,8 @@ class TaskRun:
         return plan
 
     def windows(self, doc: Document, plan: Plan) -> Iterator[WindowInput]:
+        pool = self.options.pool
+        encode = self.engine.capabilities.image_encoding
         inputs = window_inputs(
             doc,
             plan,
@@ -173,10 +196,17 @@ class TaskRun:
             tile_size=self.planning.profile.tile_size,
             renderer=self.options.renderer,
             workers=self.options.workers,
+            # pages an engine sends as files are drawn and encoded by a worker process
+            draw=(
+                (lambda requests: pool.draw(doc, requests, renderer=self.options.renderer, encode=encode))
+                if pool is not None and encode is not None
+                else None
+            ),
         )
         while True:
             self.stage = DRAWING
-            with self.options.pdf_lock:  # drawn under the lock; the engine call runs without it
+            # drawn here under the lock (the engine call runs without it), or by a worker without it
+            with self.options.pdf_lock if pool is None else nullcontext():
                 window = next(inputs, None)
             if window is None:
                 return

@@ -4,8 +4,8 @@ layers for engines that read text. Shared by ask and extract."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 
 from docvl.engines.base import Engine
 from docvl.load.document import Document
@@ -36,8 +36,12 @@ def window_inputs(
     tile_size: int,
     renderer: str = "pymupdf",
     workers: int = 1,
+    draw: Callable[[list[PageRequest]], list[RenderedPage]] | None = None,
 ) -> Iterator[WindowInput]:
-    """``contents``: the text layers read for planning (load.textlayer.read_contents)."""
+    """``contents``: the text layers read for planning (load.textlayer.read_contents). ``draw``: how a
+    window's pages are drawn and encoded for an engine that sends files (docvl.pool's workers); without
+    it they are drawn here. An engine that sends files gets no thumbnails: its server makes its own. Encoded pages keep their bytes only: the engine sends those, and pixels would
+    hold several MB a page for as long as the request is in flight."""
     for window in plan.windows:
         start = time.perf_counter()
         members = [p for p in plan.pages if p.window == window.index]
@@ -52,9 +56,16 @@ def window_inputs(
             item.texts = [PageText(n, texts[n]) for n in item.numbers]
         else:
             requests = [PageRequest(p.number, p.grid(tile_size)) for p in members if p.mode != "text"]
-            for page in render_pages(
-                doc, requests, renderer=renderer, workers=workers, encode=engine.capabilities.image_encoding
-            ):
+            encode = engine.capabilities.image_encoding
+            if draw is not None and requests:
+                drawn: Iterable[RenderedPage] = draw(requests)
+            else:
+                drawn = render_pages(
+                    doc, requests, renderer=renderer, workers=workers, encode=encode, thumbnails=encode is None
+                )
+            for page in drawn:
+                if encode is not None:
+                    page = replace(page, _image=None, _thumbnail=None)
                 item.pages.append(page)
                 item.warnings.extend(f"page {page.number}: {w}" for w in page.warnings)
             item.texts = [PageText(p.number, contents[p.number].text) for p in members if p.mode != "image"]

@@ -1,0 +1,127 @@
+"""Worker processes that read documents for a batch: loading, page analysis, drawing and JPEG/PNG encoding.
+
+MuPDF and PDFium are not thread-safe, and the GIL serialises what they do anyway, so a batch that loads
+and draws on its request threads keeps one core busy however many requests are in flight. A run of many
+documents therefore hands that work to a pool of processes (``--workers``, the number of cores by
+default) and keeps only the requests in the main process: planning (cheap: no PDF library call), the
+prompt, the HTTP call and the bookkeeping. What crosses between processes is small and crosses once:
+the document's metadata and page texts one way, encoded page images (never pixels, which cost more to
+pickle than to draw) the other.
+
+Workers are spawned, not forked: a forked child would inherit every open file descriptor of the caller
+(a listening socket of a program that embeds docvl stays open in the workers, so its clients hang), and
+a copy of locks other threads held. Spawning imports docvl afresh in each worker (about 0.4 s, once per
+run, all workers at once) and, as multiprocessing does, the caller's main module: a script that calls
+docvl.extract_many must guard its entry point with ``if __name__ == "__main__":``.
+
+Warnings a library raises in a worker (a Python warning, a libtiff message) belong to the document being
+read: the worker collects them and the main process hands them to that document's collector.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from docvl.load import load_document
+from docvl.load.document import Document
+from docvl.load.textlayer import PageContent, read_contents
+from docvl.pages import PageSelection
+from docvl.render import PageRequest, RenderedPage, render_pages
+from docvl.tasks.pipeline import collecting_warnings, current_warnings
+
+T = TypeVar("T")
+
+
+@dataclass
+class Analysed:
+    """A document as the planner needs it: its pages' sizes and their text layers."""
+
+    document: Document
+    contents: dict[int, PageContent]
+
+
+@dataclass
+class _Done:
+    """A worker's answer: the value, and the warnings raised while it was made (message, category)."""
+
+    value: Any
+    warnings: dict[str, int]  # LibraryWarnings.counts
+
+
+class DocumentPool:
+    """``workers`` processes, shared by every document of a run; each call blocks its (request) thread
+    until a worker has done it, so the batch's own bound on documents in flight bounds the pool's queue."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
+        )
+        # started now, side by side, so the first documents do not wait for imports one worker at a time
+        for future in [self._pool.submit(_ready) for _ in range(workers)]:
+            future.result()
+
+    def analyse(self, path: Path, *, password: str | None, selection: PageSelection, dpi: float) -> Analysed:
+        """load_document + read_contents, in a worker. Raises what they raise (a DocvlError for a
+        problem with the file)."""
+        return self._call(_analyse, path, password, selection, dpi)
+
+    def draw(
+        self, document: Document, requests: Sequence[PageRequest], *, renderer: str, encode: str
+    ) -> list[RenderedPage]:
+        """The pages drawn at their grids and encoded, in request order, by one worker that opens the
+        document once for them all; the pages hold their encoded bytes only."""
+        return self._call(_draw, document, list(requests), renderer, encode)
+
+    def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        done: _Done = self._pool.submit(_in_worker, fn, *args).result()
+        collector = current_warnings()
+        if collector is not None:
+            collector.merge(done.warnings)
+        return done.value
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+# -- in the worker ----------------------------------------------------------------------------------------
+
+
+def _start_worker() -> None:
+    from docvl.libtiff import route_messages
+
+    route_messages()  # libtiff's C messages to the document's collector, as in the main process
+
+
+def _ready() -> None:
+    """Nothing: its call makes sure the worker is running."""
+
+
+def _in_worker(fn: Callable[..., Any], *args: Any) -> _Done:
+    """``fn(*args)`` with the warnings it raises collected: the worker runs one call at a time, so
+    catch_warnings (process-wide) sees exactly this call's."""
+    with collecting_warnings() as collector, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # counted per document by the collector, not once per process
+        value = fn(*args)
+    for w in caught:
+        collector.add(w.message, w.category)
+    return _Done(value, collector.counts())
+
+
+def _analyse(path: Path, password: str | None, selection: PageSelection, dpi: float) -> Analysed:
+    document = load_document(path, password=password, selection=selection, dpi=dpi)
+    return Analysed(document, read_contents(document))
+
+
+def _draw(document: Document, requests: list[PageRequest], renderer: str, encode: str) -> list[RenderedPage]:
+    # encoded bytes only: the main process sends them as they are and never needs the pixels
+    return [
+        replace(page, _image=None, _thumbnail=None)
+        for page in render_pages(document, requests, renderer=renderer, encode=encode, thumbnails=False)
+    ]
