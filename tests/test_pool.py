@@ -1,0 +1,88 @@
+"""Worker processes (docvl.pool): a batch for a server reads and draws its documents in them, and what the
+user gets is what one process gives: the same pages sent, the same errors, the same warnings."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pymupdf
+import pytest
+
+from docvl.errors import CorruptFile
+from docvl.pages import PageSelection
+from docvl.pool import DocumentPool
+from docvl.tasks.pipeline import collecting_warnings
+from tests.vllm_stub import Scripted, StubServer, completion
+
+pytestmark = pytest.mark.slow  # starts worker processes (about a second each time)
+
+
+def _warns(value: int) -> int:
+    """Runs in a worker: a library that warns while a document is read."""
+    warnings.warn("careful", RuntimeWarning, stacklevel=1)
+    warnings.warn("careful", RuntimeWarning, stacklevel=1)
+    return value * 2
+
+
+@pytest.fixture(scope="module")
+def pool():
+    pool = DocumentPool(2)
+    yield pool
+    pool.close()
+
+
+def test_a_worker_s_warnings_belong_to_the_document_it_was_reading(pool):
+    with collecting_warnings() as caught:
+        assert pool._call(_warns, 21) == 42
+    assert [w.message for w in caught.warnings()] == ["a library warned: RuntimeWarning: careful (2 times)"]
+
+
+def test_a_problem_with_the_file_arrives_as_the_same_error_with_its_fix(pool, tmp_path):
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n1 0 obj <<")
+    with pytest.raises(CorruptFile) as caught:
+        pool.analyse(broken, password=None, selection=PageSelection.parse(None), dpi=200)
+    assert caught.value.fix and caught.value.path == str(broken)
+
+
+def _photo_pdf(path, seed: int):
+    doc = pymupdf.open()
+    page = doc.new_page()
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 64, 80), False)
+    pix.set_rect(pix.irect, (seed * 40 % 255, 90, 160))
+    page.insert_image(pymupdf.Rect(50, 50, 550, 750), pixmap=pix)
+    page.insert_text((50, 40), f"Invoice INV-{seed}")
+    doc.save(path)
+    return path
+
+
+def test_a_batch_through_workers_sends_what_one_process_sends(run_cli, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for n in range(4):
+        _photo_pdf(folder / f"d{n}.pdf", n)
+    (folder / "d9.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <<")
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"invoice_number": {"type": "string"}}}))
+    runs = {}
+    for workers in ("1", "2"):
+        stub = StubServer(default=lambda body: Scripted(body=completion('{"invoice_number": "INV"}')))
+        try:
+            out = tmp_path / f"out{workers}.jsonl"
+            result = run_cli("extract", folder, "--schema", schema, "--server", stub.url, "--concurrency", "4",
+                             "--workers", workers, "-o", out)  # fmt: skip
+            assert result.code == 1  # the broken file
+            rows = [json.loads(line) for line in out.read_text().splitlines()]
+            images = sorted(
+                c["image_url"]["url"]
+                for body in stub.requests
+                for c in body["messages"][1]["content"]
+                if c["type"] == "image_url"
+            )
+            runs[workers] = ([(r["_file"].rsplit("/", 1)[-1], r["_status"]) for r in rows], images, result.err)
+        finally:
+            stub.close()
+    assert runs["1"][0] == runs["2"][0] == [(f"d{n}.pdf", "ok") for n in range(4)]  # failures: on stderr
+    assert len(runs["2"][1]) == 4 and runs["1"][1] == runs["2"][1]  # the very same JPEG bytes
+    assert "d9.pdf" in runs["2"][2] and "repair it" in runs["2"][2]
