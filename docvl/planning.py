@@ -11,7 +11,7 @@ from typing import Any
 
 from docvl.dense import DenseRanker
 from docvl.load.document import Document
-from docvl.load.textlayer import PageContent
+from docvl.load.textlayer import PageContent, read_contents
 from docvl.pages import PageSelection, page_list
 from docvl.planner import Plan, PlanSettings, check_settings, plan_pages
 from docvl.profiles import ModelProfile
@@ -45,12 +45,14 @@ def plan_document(
     query: str | None = None,
     schema: Mapping[str, Any] | None = None,
     exclude: Collection[int] = (),
+    reread: Callable[[list[int]], Mapping[int, PageContent]] | None = None,
 ) -> Plan:
     """``query`` (a question) or ``schema`` (an extraction's): what pages are ranked against when the
     document does not fit whole at full resolution (docvl.relevance). Pages with no text layer are ranked
     from OCR text when the `ocr` extra is installed (render.ocr), else left unknown. ``exclude``: pages
-    already sent, left out (a wider look after the model found nothing in them). Draws pages: PDF callers
-    that run on threads hold their PDF lock around it."""
+    already sent, left out (a wider look after the model found nothing in them). ``reread``: how pages
+    read quickly (PageContent.ordered False) are read in full, when ranking needs them (default: here).
+    Reads and draws pages: PDF callers that run on threads hold their PDF lock around it."""
     if exclude:
         document = replace(document, pages=tuple(p for p in document.pages if p.number not in exclude))
 
@@ -74,6 +76,12 @@ def plan_document(
     wanted = schema is not None or (query is not None and query.strip() != "")
     if whole.fits_whole or not wanted:
         return _with_languages(whole, texts)
+    # pages read quickly (PageContent.ordered False) are read in full before the document is ranked by them;
+    # ``contents`` is updated in place, so the caller keeps the full reading for later plans
+    unordered = [n for n in numbers if n in contents and not contents[n].ordered]
+    if unordered:
+        contents.update(reread(unordered) if reread is not None else read_contents(document, numbers=unordered))
+        texts = {n: contents[n].text if n in contents else "" for n in numbers}
     unknown = [n for n in numbers if not texts[n].strip()]
     notes: list[str] = []
     if unknown and ocr_available():

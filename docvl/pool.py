@@ -67,10 +67,16 @@ class DocumentPool:
         for future in [self._pool.submit(_ready) for _ in range(workers)]:
             future.result()
 
-    def analyse(self, path: Path, *, password: str | None, selection: PageSelection, dpi: float) -> Analysed:
+    def analyse(
+        self, path: Path, *, password: str | None, selection: PageSelection, dpi: float, order_images: bool = True
+    ) -> Analysed:
         """load_document + read_contents, in a worker. Raises what they raise (a DocvlError for a
         problem with the file)."""
-        return self._call(_analyse, path, password, selection, dpi)
+        return self._call(_analyse, path, password, selection, dpi, order_images)
+
+    def reread(self, document: Document, numbers: list[int]) -> dict[int, PageContent]:
+        """The pages' contents read in full (reading order, headings): for ranking a long document."""
+        return self._call(_reread, document, numbers)
 
     def draw(
         self, document: Document, requests: Sequence[PageRequest], *, renderer: str, encode: str
@@ -114,9 +120,13 @@ def _in_worker(fn: Callable[..., Any], *args: Any) -> _Done:
     return _Done(value, collector.counts())
 
 
-def _analyse(path: Path, password: str | None, selection: PageSelection, dpi: float) -> Analysed:
+def _analyse(path: Path, password: str | None, selection: PageSelection, dpi: float, order_images: bool) -> Analysed:
     document = load_document(path, password=password, selection=selection, dpi=dpi)
-    return Analysed(document, read_contents(document))
+    return Analysed(document, read_contents(document, order_images=order_images))
+
+
+def _reread(document: Document, numbers: list[int]) -> dict[int, PageContent]:
+    return read_contents(document, numbers=numbers)
 
 
 def _draw(document: Document, requests: list[PageRequest], renderer: str, encode: str) -> list[RenderedPage]:

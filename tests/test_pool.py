@@ -86,3 +86,27 @@ def test_a_batch_through_workers_sends_what_one_process_sends(run_cli, tmp_path)
     assert runs["1"][0] == runs["2"][0] == [(f"d{n}.pdf", "ok") for n in range(4)]  # failures: on stderr
     assert len(runs["2"][1]) == 4 and runs["1"][1] == runs["2"][1]  # the very same JPEG bytes
     assert "d9.pdf" in runs["2"][2] and "repair it" in runs["2"][2]
+
+
+def test_pages_read_quickly_are_read_in_full_before_a_long_document_is_ranked(tmp_path):
+    """Image pages read without the reading-order pass plan exactly as fully read ones, short or long."""
+    from docvl.load import load_document
+    from docvl.load.textlayer import read_contents
+    from docvl.options import PlanningOptions
+    from docvl.planning import plan_document
+    from tests.test_api import SAMPLE
+
+    doc = load_document(SAMPLE)
+    for context in (49_152, 8_192):  # fits whole; must rank its pages
+        cfg = PlanningOptions(context=context).build()
+        system = cfg.profile.chat.no_think_system
+        full = read_contents(doc)
+        quick = read_contents(doc, order_images=False)
+        assert any(not c.ordered for c in quick.values())  # the sample has pages that go as images
+        question = "What is the monthly platform availability target?"
+        want = plan_document(doc, full, cfg, system=system, user=question, query=question)
+        got = plan_document(doc, quick, cfg, system=system, user=question, query=question)
+        assert [(p.number, p.mode, p.max_tiles) for p in got.pages] == [
+            (p.number, p.mode, p.max_tiles) for p in want.pages
+        ]
+        assert all(c.ordered for c in quick.values()) == (not want.fits_whole)

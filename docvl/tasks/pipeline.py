@@ -156,7 +156,14 @@ class TaskRun:
         if pool is not None:  # read in a worker process; this thread waits without the lock
             self.stage = LOADING
             analysed = pool.analyse(
-                path, password=self.options.password, selection=self.planning.selection, dpi=self.options.dpi
+                path,
+                password=self.options.password,
+                selection=self.planning.selection,
+                dpi=self.options.dpi,
+                # a page going as an image needs its text in reading order only when its text is sent
+                # (--page-mode text or both), or to rank a long document (plan_document reads it again)
+                order_images=self.planning.settings.page_mode in ("text", "both")
+                or not self.engine.capabilities.reads_pixels,
             )
             doc, self.contents = analysed.document, analysed.contents
         with self.options.pdf_lock:  # planning draws pages only to OCR-rank a long scan
@@ -168,8 +175,9 @@ class TaskRun:
                 self.contents = read_contents(doc)
             self.stage = PLANNING
             plan = plan_document(
-                doc, self.contents, self.planning, system=self.system, user=user, query=query, schema=schema
-            )
+                doc, self.contents, self.planning, system=self.system, user=user, query=query, schema=schema,
+                reread=(lambda numbers: pool.reread(doc, numbers)) if pool is not None else None,
+            )  # fmt: skip
         self.result.warnings.extend(w.message for w in doc.warnings)
         self.result.timings.load_s = time.perf_counter() - self._started
         self.result.plan = plan
