@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from docvl.load import load_document
 from docvl.load.document import Document
-from docvl.load.textlayer import PageContent, read_contents
+from docvl.load.textlayer import Order, PageContent, read_contents
 from docvl.pages import PageSelection
 from docvl.render import PageRequest, RenderedPage, render_pages
 from docvl.tasks.pipeline import collecting_warnings, current_warnings
@@ -68,11 +68,11 @@ class DocumentPool:
             future.result()
 
     def analyse(
-        self, path: Path, *, password: str | None, selection: PageSelection, dpi: float, order_images: bool = True
+        self, path: Path, *, password: str | None, selection: PageSelection, dpi: float, order: Order = "all"
     ) -> Analysed:
         """load_document + read_contents, in a worker. Raises what they raise (a DocvlError for a
         problem with the file)."""
-        return self._call(_analyse, path, password, selection, dpi, order_images)
+        return self._call(_analyse, path, password, selection, dpi, order)
 
     def reread(self, document: Document, numbers: list[int]) -> dict[int, PageContent]:
         """The pages' contents read in full (reading order, headings): for ranking a long document."""
@@ -120,9 +120,9 @@ def _in_worker(fn: Callable[..., Any], *args: Any) -> _Done:
     return _Done(value, collector.counts())
 
 
-def _analyse(path: Path, password: str | None, selection: PageSelection, dpi: float, order_images: bool) -> Analysed:
+def _analyse(path: Path, password: str | None, selection: PageSelection, dpi: float, order: Order) -> Analysed:
     document = load_document(path, password=password, selection=selection, dpi=dpi)
-    return Analysed(document, read_contents(document, order_images=order_images))
+    return Analysed(document, read_contents(document, order=order))
 
 
 def _reread(document: Document, numbers: list[int]) -> dict[int, PageContent]:

@@ -91,17 +91,17 @@ def test_a_batch_through_workers_sends_what_one_process_sends(run_cli, tmp_path)
 def test_pages_read_quickly_are_read_in_full_before_a_long_document_is_ranked(tmp_path):
     """Image pages read without the reading-order pass plan exactly as fully read ones, short or long."""
     from docvl.load import load_document
-    from docvl.load.textlayer import read_contents
+    from docvl.load.textlayer import read_contents, reading_order
     from docvl.options import PlanningOptions
     from docvl.planning import plan_document
     from tests.test_api import SAMPLE
 
     doc = load_document(SAMPLE)
-    for context in (49_152, 8_192):  # fits whole; must rank its pages
-        cfg = PlanningOptions(context=context).build()
+    for context, page_mode in ((49_152, "auto"), (8_192, "auto"), (49_152, "image"), (8_192, "image")):
+        cfg = PlanningOptions(context=context, page_mode=page_mode).build()
         system = cfg.profile.chat.no_think_system
         full = read_contents(doc)
-        quick = read_contents(doc, order_images=False)
+        quick = read_contents(doc, order=reading_order(page_mode))
         assert any(not c.ordered for c in quick.values())  # the sample has pages that go as images
         question = "What is the monthly platform availability target?"
         want = plan_document(doc, full, cfg, system=system, user=question, query=question)

@@ -16,7 +16,7 @@ from docvl.cli.console import error_line, page_progress, stderr, warning_line
 from docvl.cli.run import docvl_command, find_inputs, one_document
 from docvl.errors import DRAWING, EXIT_DOCUMENT_FAILED, EXIT_OK, PLANNING, WRITING, DocvlError, UsageError
 from docvl.load import load_document
-from docvl.load.textlayer import read_contents
+from docvl.load.textlayer import read_contents, reading_order
 from docvl.planning import plan_document
 from docvl.prepare import check_renderer, check_room
 from docvl.render import PageRequest, render_pages
@@ -85,7 +85,7 @@ def render_command(
         with one_document(path, debug=documents.debug, name=shown) as step:
             try:
                 doc = load_document(path, password=documents.password, selection=cfg.selection, dpi=documents.dpi)
-                contents = read_contents(doc)
+                contents = read_contents(doc, order=reading_order(cfg.settings.page_mode))
                 step.stage = PLANNING
                 plan = plan_document(doc, contents, cfg, system=system, user=question, query=question or None)
                 for warning in doc.warnings:

@@ -20,24 +20,23 @@ from docvl.pages import PageSelection
 pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)
 
-# MuPDF keeps decoded images and fonts in a store of up to 256 MB per process. A scan's page images are
-# never used twice, so reading a 1,500-page scan filled it (351 MB peak against 109 MB at 100 pages).
-# PyMuPDF does not report the store's size (TOOLS.store_size returns None), so it is emptied every
-# STORE_PAGES pages read or drawn: memory stays flat in the number of pages, and the cost (about 2 ms an
-# emptying, and fonts decoded again) is paid once per STORE_PAGES pages, never by a one-page document.
+# MuPDF keeps decoded images and fonts in one store per process, of up to 256 MB. A scan's page images are
+# never used twice, so reading a 1,500-page scan filled it (351 MB peak against 109 MB at 100 pages), and
+# so did a worker process reading thousands of one-page photo documents (389 MB a worker). PyMuPDF does
+# not report the store's size (TOOLS.store_size returns None), so it is emptied every STORE_PAGES pages
+# read or drawn in this process, whatever document they belong to: the count is process-wide because the
+# store is. Memory stays flat in pages and documents; the cost (about 2 ms an emptying, and fonts decoded
+# again) is paid once per STORE_PAGES pages (emptying after every page cost 1 ms a page, 15 %).
 STORE_PAGES = 8
+_pages_since_trim = [0]  # process-wide, as MuPDF's store; a lost update between threads only delays a trim
 
 
-class StoreTrimmer:
-    """Counts the pages one reader has read or drawn, and empties MuPDF's store every STORE_PAGES."""
-
-    def __init__(self) -> None:
-        self._pages = 0
-
-    def page_done(self) -> None:
-        self._pages += 1
-        if self._pages % STORE_PAGES == 0:
-            pymupdf.TOOLS.store_shrink(100)
+def page_done() -> None:
+    """A page was read or drawn with MuPDF: empty its store every STORE_PAGES pages."""
+    _pages_since_trim[0] += 1
+    if _pages_since_trim[0] >= STORE_PAGES:
+        _pages_since_trim[0] = 0
+        pymupdf.TOOLS.store_shrink(100)
 
 
 REPAIR_FIX = "the file is damaged (truncated download?): fetch it again, or repair it with `mutool clean` or `qpdf`"

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 import pymupdf
 
 from docvl.load.document import Document
 from docvl.load.page_kind import visible_content
-from docvl.load.pdf import StoreTrimmer, open_pdf
+from docvl.load.pdf import open_pdf, page_done
 from docvl.load.reading_order import Word, lines_text, page_words, read_page
 
-__all__ = ["PageContent", "TextLayer", "Word", "read_contents"]
+__all__ = ["Order", "PageContent", "TextLayer", "Word", "read_contents", "reading_order"]
+
+Order = Literal["all", "text", "none"]
 
 # Fonts without a Unicode map come out as U+FFFD or private-use code points: such text cannot stand in
 # for the page.
@@ -33,7 +36,7 @@ class PageContent:
     headings: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
     # False: a page going as an image whose text was read quickly, in MuPDF's order and without headings
-    # (read_contents(order_images=False)); read it again (ordered) before ranking a long document by it
+    # (read_contents' ``order``); read it again, in full, before ranking a long document by it
     ordered: bool = True
 
 
@@ -45,7 +48,6 @@ class TextLayer:
         readable = document.kind == "pdf" and document.reader == "mupdf"
         self._pdf: pymupdf.Document | None = open_pdf(document.path, document.password) if readable else None
         self._outline: list[tuple[int, str, int, int]] | None = None
-        self._store = StoreTrimmer()
 
     def words(self, number: int) -> list[Word]:
         if self._pdf is None:
@@ -55,24 +57,25 @@ class TextLayer:
     def text(self, number: int) -> str:
         return lines_text(self.words(number))
 
-    def content(self, number: int, *, order_images: bool = True) -> PageContent:
-        """``order_images=False``: a page that shows more than text (it goes to the model as an image)
-        gets its text in MuPDF's order, without the reading-order pass that costs most of a page's
-        analysis (6 of 8 ms on a page of a ruled table): a short document never ranks its pages, so
-        that text is read only to say the page is not empty."""
+    def content(self, number: int, *, order: Order = "all") -> PageContent:
+        """``order``: which pages get the reading-order pass that costs most of a page's analysis (6 of
+        8 ms on a page of a ruled table): "all"; "text", the pages that show nothing but text (the others
+        go to the model as images: their text is read in MuPDF's order, only to say the page is not
+        empty, since a short document never ranks its pages); "none" (--page-mode image: no page goes as
+        text, and whether one could is not asked). A page read quickly says so (``ordered`` False)."""
         if self._pdf is None:
             return PageContent(number, "", False, "no text layer")
         page = self._pdf.load_page(number - 1)
         try:
-            return self._content(number, page, order_images)
+            return self._content(number, page, order)
         finally:
-            self._store.page_done()
+            page_done()
 
-    def _content(self, number: int, page: pymupdf.Page, order_images: bool) -> PageContent:
+    def _content(self, number: int, page: pymupdf.Page, order: Order) -> PageContent:
         sections = self._sections(number)
         reason: str | None = None
-        if not order_images:
-            reason = visible_content(page).reason()
+        if order != "all":
+            reason = "--page-mode image" if order == "none" else visible_content(page).reason()
             if reason is not None:
                 quick = page.get_text("text")
                 if not quick.strip():
@@ -82,7 +85,7 @@ class TextLayer:
         text = lines_text(read.words)
         if not text.strip():
             return PageContent(number, "", False, "no text layer", sections=sections)
-        if order_images:
+        if order == "all":
             reason = visible_content(page).reason()
         if reason is None:
             visible = [c for c in text if c not in " \t\n\r\u00a0"]  # isspace() counts \x1c-\x1f
@@ -140,13 +143,22 @@ def _outline(pdf: pymupdf.Document) -> list[tuple[int, str, int, int]]:
 
 
 def read_contents(
-    document: Document, *, order_images: bool = True, numbers: Iterable[int] | None = None
+    document: Document, *, order: Order = "all", numbers: Iterable[int] | None = None
 ) -> dict[int, PageContent]:
     """Every selected page's content (or those of ``numbers``); empty for image documents (no text
-    layer). ``order_images``: as TextLayer.content. PyMuPDF is not thread-safe: callers that run
-    documents on threads hold their PDF lock around this."""
+    layer). ``order``: as TextLayer.content. PyMuPDF is not thread-safe: callers that run documents on
+    threads hold their PDF lock around this."""
     if document.kind != "pdf":
         return {}
     wanted = [p.number for p in document.pages] if numbers is None else list(numbers)
     with TextLayer(document) as layer:
-        return {n: layer.content(n, order_images=order_images) for n in wanted}
+        return {n: layer.content(n, order=order) for n in wanted}
+
+
+def reading_order(page_mode: str, *, reads_pixels: bool = True) -> Order:
+    """The pages a run needs in reading order before planning: a page's text is sent under --page-mode
+    text and both (and to an engine that reads text), and auto sends a page as text only when it shows
+    nothing else. Ranking a long document reads the rest then (docvl.planning.plan_document)."""
+    if page_mode in ("text", "both") or not reads_pixels:
+        return "all"
+    return "none" if page_mode == "image" else "text"

@@ -6,7 +6,7 @@ import pymupdf
 from PIL import Image
 
 from docvl.load.document import Document
-from docvl.load.pdf import StoreTrimmer, open_pdf
+from docvl.load.pdf import open_pdf, page_done
 from docvl.render.base import Size
 
 
@@ -15,7 +15,6 @@ class PyMuPDFRasterizer:
 
     def __init__(self, document: Document) -> None:
         self._pdf = open_pdf(document.path, document.password)
-        self._store = StoreTrimmer()
 
     def render(self, number: int, sizes: list[Size]) -> tuple[list[Image.Image], list[str]]:
         pymupdf.TOOLS.reset_mupdf_warnings()
@@ -42,7 +41,7 @@ class PyMuPDFRasterizer:
             if img.size != (width, height):  # MuPDF rounds the pixel box; never seen off, but be exact
                 img = img.resize((width, height), Image.Resampling.BICUBIC)
             images.append(img)
-        self._store.page_done()  # the images hold their own pixmaps, not the store's entries
+        page_done()  # the images hold their own pixmaps, not the store's entries
         return images, _warnings(pymupdf.TOOLS.mupdf_warnings())
 
     def close(self) -> None:

@@ -30,7 +30,7 @@ from docvl.errors import (
 )
 from docvl.load import DEFAULT_DPI, Document, load_document
 from docvl.load.document import DocumentWarning
-from docvl.load.textlayer import PageContent, read_contents
+from docvl.load.textlayer import PageContent, read_contents, reading_order
 from docvl.planner import Plan
 from docvl.planning import Planning, plan_document
 from docvl.prompt import Prompt, TextPart
@@ -160,10 +160,9 @@ class TaskRun:
                 password=self.options.password,
                 selection=self.planning.selection,
                 dpi=self.options.dpi,
-                # a page going as an image needs its text in reading order only when its text is sent
-                # (--page-mode text or both), or to rank a long document (plan_document reads it again)
-                order_images=self.planning.settings.page_mode in ("text", "both")
-                or not self.engine.capabilities.reads_pixels,
+                order=reading_order(
+                    self.planning.settings.page_mode, reads_pixels=self.engine.capabilities.reads_pixels
+                ),
             )
             doc, self.contents = analysed.document, analysed.contents
         with self.options.pdf_lock:  # planning draws pages only to OCR-rank a long scan
