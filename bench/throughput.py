@@ -419,7 +419,7 @@ def stages(paths: list[Path]) -> None:
     extract` runs for each document, as in tasks/pipeline.py. Printed, or why not (docvl may be changing)."""
     try:
         from docvl.load import load_document
-        from docvl.load.textlayer import read_contents
+        from docvl.load.textlayer import read_contents, reading_order
         from docvl.options import PlanningOptions
         from docvl.planning import plan_document
         from docvl.render import PageRequest, render_pages
@@ -432,12 +432,12 @@ def stages(paths: list[Path]) -> None:
             t0 = time.perf_counter()
             doc = load_document(path)
             t1 = time.perf_counter()
-            contents = read_contents(doc)
+            contents = read_contents(doc, order=reading_order(cfg.settings.page_mode))  # as the workers do
             t2 = time.perf_counter()
             plan = plan_document(doc, contents, cfg, system=system, user="", schema=SCHEMA)
             t3 = time.perf_counter()
             requests = [PageRequest(p.number, p.grid(tile)) for p in plan.pages if p.mode != "text"]
-            for page in render_pages(doc, requests, encode="jpeg"):
+            for page in render_pages(doc, requests, encode="jpeg", thumbnails=False):  # a server makes its own
                 grid += len(page.encoded.data) if page.encoded else 0
                 thumb += len(page.encoded_thumbnail.data) if page.encoded_thumbnail else 0
             t4 = time.perf_counter()
@@ -447,12 +447,7 @@ def stages(paths: list[Path]) -> None:
         print(f"   docvl stages in-process: failed ({type(exc).__name__}: {exc})")
         return
     parts = ", ".join(f"{k} {v / len(paths) * 1000:.1f}" for k, v in took.items())
-    sent = (
-        f" (thumbnails drawn and encoded too); JPEG {grid / len(paths) / 1024:.0f} KB/doc"
-        f" + thumbnails {thumb / len(paths) / 1024:.0f} KB"
-        if grid
-        else ""
-    )
+    sent = f"; JPEG {grid / len(paths) / 1024:.0f} KB/doc" if grid else ""
     print(f"   docvl in-process, one core, ms/doc: {parts}{sent}")
 
 
@@ -561,7 +556,7 @@ def throughput(args, tmp: Path) -> None:
 
 def render_section(args) -> None:
     from docvl.load import load_document
-    from docvl.load.textlayer import read_contents
+    from docvl.load.textlayer import read_contents, reading_order
     from docvl.options import PlanningOptions
     from docvl.planner import plan_pages
     from docvl.planning import plan_document
@@ -577,7 +572,8 @@ def render_section(args) -> None:
             plan = plan_pages(doc.pages, profile=base.profile, counter=base.counter, system=system, user="")
         else:
             cfg = PlanningOptions(page_mode=mode).build()
-            plan = plan_document(doc, read_contents(doc), cfg, system=system, user="")
+            # as `docvl render` reads it: in reading order only the pages whose text could be sent
+            plan = plan_document(doc, read_contents(doc, order=reading_order(mode)), cfg, system=system, user="")
         return doc, [PageRequest(p.number, p.grid(tile)) for p in plan.pages if p.mode != "text"]
 
     def docvl_run(path: Path, mode: str | None) -> int:
@@ -589,7 +585,7 @@ def render_section(args) -> None:
         return n
 
     def analysis_run(path: Path) -> None:
-        read_contents(load_document(path))
+        read_contents(load_document(path), order=reading_order("auto"))
 
     def raw_run(path: Path, sizes: dict[int, list[tuple[int, int]]]) -> None:
         with pymupdf.open(path) as pdf:
