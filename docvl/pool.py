@@ -21,13 +21,16 @@ read: the worker collects them and the main process hands them to that document'
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from docvl.errors import CorruptFile
 from docvl.load import load_document
 from docvl.load.document import Document
 from docvl.load.textlayer import Order, PageContent, read_contents
@@ -60,37 +63,64 @@ class DocumentPool:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
+        self._lock = threading.Lock()
+        self._pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
         )
         # started now, side by side, so the first documents do not wait for imports one worker at a time
-        for future in [self._pool.submit(_ready) for _ in range(workers)]:
+        for future in [pool.submit(_ready) for _ in range(self.workers)]:
             future.result()
+        return pool
 
     def analyse(
         self, path: Path, *, password: str | None, selection: PageSelection, dpi: float, order: Order = "all"
     ) -> Analysed:
         """load_document + read_contents, in a worker. Raises what they raise (a DocvlError for a
         problem with the file)."""
-        return self._call(_analyse, path, password, selection, dpi, order)
+        return self._call(path, _analyse, path, password, selection, dpi, order)
 
     def reread(self, document: Document, numbers: list[int]) -> dict[int, PageContent]:
         """The pages' contents read in full (reading order, headings): for ranking a long document."""
-        return self._call(_reread, document, numbers)
+        return self._call(document.path, _reread, document, numbers)
 
     def draw(
         self, document: Document, requests: Sequence[PageRequest], *, renderer: str, encode: str
     ) -> list[RenderedPage]:
         """The pages drawn at their grids and encoded, in request order, by one worker that opens the
         document once for them all; the pages hold their encoded bytes only."""
-        return self._call(_draw, document, list(requests), renderer, encode)
+        return self._call(document.path, _draw, document, list(requests), renderer, encode)
 
-    def _call(self, fn: Callable[..., T], *args: Any) -> T:
-        done: _Done = self._pool.submit(_in_worker, fn, *args).result()
+    def _call(self, path: Path, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in a worker. A worker that dies (a PDF library crashing on a hostile file) takes
+        the pool's other calls with it: the pool is started again and each call is tried once more, so
+        only a file that crashes it twice fails, and the batch goes on."""
+        for attempt in (1, 2):
+            pool = self._pool
+            try:
+                done: _Done = pool.submit(_in_worker, fn, *args).result()
+                break
+            except BrokenProcessPool:
+                self._restart(pool)
+                if attempt == 2:
+                    raise CorruptFile(
+                        "reading it made the PDF library crash, twice (a worker process died)",
+                        path=path,
+                        fix="the file is damaged or made to harm readers: repair it (`mutool clean`, `qpdf`) or "
+                        "leave it out",
+                    ) from None
         collector = current_warnings()
         if collector is not None:
             collector.merge(done.warnings)
         return done.value
+
+    def _restart(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:  # the calls that broke with it restart it once
+            if self._pool is broken:
+                broken.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._start()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

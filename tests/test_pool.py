@@ -4,6 +4,7 @@ user gets is what one process gives: the same pages sent, the same errors, the s
 from __future__ import annotations
 
 import json
+import os
 import warnings
 
 import pymupdf
@@ -25,6 +26,13 @@ def _warns(value: int) -> int:
     return value * 2
 
 
+def _dies(value: int) -> int:
+    """Runs in a worker: a PDF library crashing on a hostile file (negative value) takes the process."""
+    if value < 0:
+        os._exit(3)
+    return value
+
+
 @pytest.fixture(scope="module")
 def pool():
     pool = DocumentPool(2)
@@ -32,10 +40,21 @@ def pool():
     pool.close()
 
 
-def test_a_worker_s_warnings_belong_to_the_document_it_was_reading(pool):
+def test_a_worker_s_warnings_belong_to_the_document_it_was_reading(pool, tmp_path):
     with collecting_warnings() as caught:
-        assert pool._call(_warns, 21) == 42
+        assert pool._call(tmp_path / "a.pdf", _warns, 21) == 42
     assert [w.message for w in caught.warnings()] == ["a library warned: RuntimeWarning: careful (2 times)"]
+
+
+def test_a_file_that_kills_its_worker_fails_alone_and_the_pool_goes_on(tmp_path):
+    pool = DocumentPool(2)
+    try:
+        with pytest.raises(CorruptFile, match="crash") as caught:
+            pool._call(tmp_path / "hostile.pdf", _dies, -1)
+        assert caught.value.path == str(tmp_path / "hostile.pdf") and caught.value.fix
+        assert [pool._call(tmp_path / "next.pdf", _dies, n) for n in (1, 2, 3)] == [1, 2, 3]
+    finally:
+        pool.close()
 
 
 def test_a_problem_with_the_file_arrives_as_the_same_error_with_its_fix(pool, tmp_path):
