@@ -51,7 +51,7 @@ class Analysed:
 
 @dataclass
 class _Done:
-    """A worker's answer: the value, and the warnings raised while it was made (message, category)."""
+    """A worker's answer: the value, and the warnings raised while it was made."""
 
     value: Any
     warnings: dict[str, int]  # LibraryWarnings.counts

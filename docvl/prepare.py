@@ -163,20 +163,20 @@ def prepare(
             engine = start(engines)
         else:
             engine, _ = open_engine(engines.engine, engines.engine_options(**engine_extra))
+    caps = engine.capabilities
+    pool = None
     try:
         cfg = fit_to_engine(cfg, engine, planning.tokenizer, note)
         check_room(cfg, system=system, user=user)  # again: the engine's tokenizer, a server's shorter context
+        # Worker processes pay off for many documents whose requests overlap and whose pages go as files;
+        # one document splits its own pages between processes (render.render_pages), and an in-process
+        # model or the text engine takes one request at a time.
+        if drawing.processes > 1 and len(sources.files) > 1 and caps.parallel_requests and caps.image_encoding:
+            pool = DocumentPool(min(drawing.processes, len(sources.files)))
     except BaseException:
         if opened:  # a caller's own engine stays open
             engine.close()
         raise
-    caps = engine.capabilities
-    pool = None
-    # Worker processes pay off for many documents whose requests overlap and whose pages go as files;
-    # one document splits its own pages between processes (render.render_pages), and an in-process
-    # model or the text engine takes one request at a time.
-    if drawing.processes > 1 and len(sources.files) > 1 and caps.parallel_requests and caps.image_encoding:
-        pool = DocumentPool(min(drawing.processes, len(sources.files)))
     shared = {
         "pool": pool,
         "think": think,

@@ -327,13 +327,15 @@ def log_result(err: Console, result: DocumentResult, *, reused: bool = False, an
 def find_inputs(inputs: list[str], err: Console, *, attachments: bool = False, password: str | None = None) -> Sources:
     """prepare.find_inputs, saying on stderr what folders held besides documents and which attachments
     could not be read."""
-    return prepare.find_inputs(
-        inputs,
-        attachments=attachments,
-        password=password,
-        note=lambda text: err.print(f"note: {escape(text)}"),
-        warn=lambda path, warning: warning_line(err, path, warning),
-    )
+    return prepare.find_inputs(inputs, attachments=attachments, password=password, **_said_on(err))
+
+
+def _said_on(err: Console) -> dict[str, Any]:
+    """prepare's ``note`` and ``warn``, as lines on stderr."""
+    return {
+        "note": lambda text: err.print(f"note: {escape(text)}"),
+        "warn": lambda path, warning: warning_line(err, path, warning),
+    }
 
 
 def named(sources, task: Callable[[Path], DocumentResult]) -> Callable[[Path], DocumentResult]:
@@ -375,8 +377,7 @@ def prepare_run(
         engines=engines,
         batch=batch,
         start=lambda choice: start_engine(choice.engine, choice.engine_options(**engine_extra), err, quiet=batch.quiet),
-        note=lambda text: err.print(f"note: {escape(text)}"),
-        warn=lambda path, warning: warning_line(err, path, warning),
         on_pages=pages_bar,
+        **_said_on(err),
     )
     return run, pages_bar
