@@ -21,7 +21,9 @@ read: the worker collects them and the main process hands them to that document'
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -68,7 +70,10 @@ class DocumentPool:
 
     def _start(self) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
         )
         # started now, side by side, so the first documents do not wait for imports one worker at a time
         for future in [pool.submit(_ready) for _ in range(self.workers)]:
@@ -129,10 +134,25 @@ class DocumentPool:
 # -- in the worker ----------------------------------------------------------------------------------------
 
 
-def _start_worker() -> None:
+# How often a worker checks that the docvl process that started it is still there.
+PARENT_CHECK_S = 1.0
+
+
+def _start_worker(parent: int) -> None:
     from docvl.libtiff import route_messages
 
     route_messages()  # libtiff's C messages to the document's collector, as in the main process
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="docvl-parent-watch").start()
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker when its docvl process is gone (killed, even with SIGKILL): a worker waits for work
+    on a queue whose writing end its siblings hold too, so it never learns from the queue that the
+    parent died, and would wait forever."""
+    while True:
+        time.sleep(PARENT_CHECK_S)
+        if os.getppid() != parent:
+            os._exit(0)
 
 
 def _ready() -> None:

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -39,6 +40,27 @@ def _docvl(*args, **kw):
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, **kw)  # fmt: skip
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"  # an exited child nobody reaped yet is gone
+
+
 def _lines(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
 
@@ -54,9 +76,15 @@ def test_killed_batch_resumes_with_each_document_exactly_once(stub, folder, tmp_
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not journal.exists() or journal.read_text().count("\n") < 5):
         time.sleep(0.01)
+    workers = _children(first.pid)
+    assert workers  # the batch reads and draws in worker processes (docvl.pool)
     first.send_signal(signal.SIGKILL)
     first.wait()
     assert first.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)]  # killed with it: none left waiting for work
     finished = {json.loads(line)["result"]["path"] for line in journal.read_text().splitlines() if line.endswith("}")}
     assert 5 <= len(finished) < 20  # killed mid-batch, with work done
     assert len(_lines(out)) >= len(finished) - 1  # JSONL lines were appended as documents finished
