@@ -31,7 +31,7 @@ from docvl.engines.base import Engine
 from docvl.errors import UsageError
 from docvl.load import DEFAULT_DPI, load_document
 from docvl.load.textlayer import read_contents
-from docvl.options import PlanningOptions, grouped_keywords
+from docvl.options import PlanningOptions, grouped_keywords, problems
 from docvl.planner import Plan
 from docvl.planning import Planning, plan_document
 from docvl.prepare import Prepared, prepare
@@ -168,9 +168,9 @@ def _planning(keywords: dict[str, Any]) -> Planning:
     try:
         return PlanningOptions(**keywords).build()
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors())
+        said = problems(exc, whole="options")
         known = ", ".join(PlanningOptions.model_fields)
-        raise UsageError(f"bad option ({problems})", fix=f"planning options are: {known}") from None
+        raise UsageError(f"bad option ({said})", fix=f"planning options are: {known}") from None
 
 
 def _prepare(
@@ -257,7 +257,7 @@ def _typed(result: DocumentResult, model_class: type[BaseModel] | None) -> Extra
     try:
         out.data = model_class.model_validate(values)
     except ValidationError as exc:
-        fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+        fields = problems(exc, limit=5)
         out.errors.append(
             ErrorItem(
                 code="validation",

@@ -156,6 +156,13 @@ def resume_key(**groups: BaseModel) -> dict[str, dict[str, Any]]:
     return {name: resume_fields(group) for name, group in groups.items()}
 
 
+def problems(exc: ValidationError, *, whole: str = "", limit: int | None = None) -> str:
+    """A validation error's problems on one line, each as field: message (``whole`` names a problem with
+    no field), for the UsageError or record error that says them."""
+    errors = exc.errors()[:limit]
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or whole}: {e['msg']}" for e in errors)
+
+
 # the groups a task run takes, by the name the CLI's commands and docvl.api use for them
 RUN_GROUPS: dict[str, type[BaseModel]] = {
     "planning": PlanningOptions,
@@ -182,6 +189,7 @@ def grouped_keywords(keywords: dict[str, Any], *, refused: frozenset[str] = froz
         try:
             out[group] = model(**values[group])
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or group}: {e['msg']}" for e in exc.errors())
-            raise UsageError(f"bad option ({problems})", fix="see the option's description in docvl.options") from None
+            raise UsageError(
+                f"bad option ({problems(exc, whole=group)})", fix="see the option's description in docvl.options"
+            ) from None
     return out

@@ -17,7 +17,7 @@ from docvl.engines.openai_engine import STRUCTURED_MODES
 from docvl.engines.transformers_engine import DTYPES, LOADERS
 from docvl.errors import UsageError
 from docvl.load import DEFAULT_DPI
-from docvl.options import Batch, Documents, Drawing, EngineChoice, PlanningOptions
+from docvl.options import Batch, Documents, Drawing, EngineChoice, PlanningOptions, problems
 from docvl.planner import (
     PAGE_MODES,
     STRATEGIES,
@@ -481,8 +481,7 @@ def grouped(**groups: OptionGroup) -> Callable[[F], F]:
                 try:
                     kwargs[key] = group.build(**values)
                 except ValidationError as exc:  # a value typer's own checks let through
-                    problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-                    raise UsageError(f"bad option value ({problems})", fix="see --help") from None
+                    raise UsageError(f"bad option value ({problems(exc)})", fix="see --help") from None
             return command(*args, **kwargs)
 
         run.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
