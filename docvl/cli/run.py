@@ -32,7 +32,7 @@ from rich.text import Text
 
 from docvl import prepare
 from docvl.batch import FailureLimit, Journal, Outcome, run_batch
-from docvl.cli.console import error_line, library_output, stderr, warning_line
+from docvl.cli.console import error_line, library_output, line, stderr, warning_line
 from docvl.engines import EngineOptions, open_engine
 from docvl.errors import (
     EXIT_DOCUMENT_FAILED,
@@ -305,11 +305,11 @@ def log_result(err: Console, result: DocumentResult, *, reused: bool = False, an
     """One plain line per document (and one per problem), naming the file: what CI logs need. A lone
     document that went well needs no line: its answer or output says so."""
     for warning in [] if reused else result.warnings:
-        err.print(f"[yellow]warning[/]: {escape(result.path)}: {escape(warning)}")
+        warning_line(err, result.path, warning)
     if result.status == "failed":
         for e in result.errors:
             fix = f" — {e.fix}" if e.fix else ""
-            err.print(f"[bold red]error[/]: {escape(f'{result.path}: {e.message}{fix}')}")
+            line(err, "error", "bold red", f"{result.path}: {e.message}{fix}")
         return
     pages = result.pages_sent
     facts = (
@@ -319,9 +319,9 @@ def log_result(err: Console, result: DocumentResult, *, reused: bool = False, an
         facts = "finished by an earlier run"
     if result.status == "partial":
         problems = "; ".join(e.message for e in result.errors[:3])
-        err.print(f"[yellow]partial[/]: {escape(result.path)} ({facts}): {escape(problems)}")
+        line(err, "partial", "yellow", f"{result.path} ({facts}): {problems}")
     elif announce_ok:
-        err.print(f"[green]ok[/]: {escape(result.path)} ({facts})")
+        line(err, "ok", "green", f"{result.path} ({facts})")
 
 
 def find_inputs(inputs: list[str], err: Console, *, attachments: bool = False, password: str | None = None) -> Sources:
