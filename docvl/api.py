@@ -101,7 +101,8 @@ def ask_many(
 
     ``options``: any field of docvl.options' groups (``server``, ``model``, ``concurrency``, ``timeout``,
     ``max_tiles``, ``page_mode``, ``pages``, ``dpi``, ``password``, ``attachments``, ``renderer``,
-    ``document_timeout``, ``max_failures``, ``force``...). ``journal``: a file that makes the run
+    ``document_timeout``, ``max_failures``, ``force``...); ``server`` may be a list, to spread documents
+    over several servers of the same model (README: Several servers). ``journal``: a file that makes the run
     resumable as the CLI's -o is: each finished document is recorded the moment it finishes, and a later
     call with the same inputs and options hands those results back without running them again.
     ``max_failures`` / ``fail_fast``: after that many failed documents the iterator raises

@@ -10,10 +10,11 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from docvl.dense import DenseRanker
 from docvl.engines.base import EngineOptions
+from docvl.engines.servers import server_urls
 from docvl.errors import UsageError
 from docvl.load import DEFAULT_DPI
 from docvl.pages import PageSelection
@@ -96,7 +97,8 @@ class EngineChoice(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     engine: str = "auto"
-    server: str | None = Field(None, json_schema_extra={"resume": False})  # the model served is what counts
+    # the model served is what counts; several servers share the documents (docvl.engines.servers)
+    server: tuple[str, ...] = Field((), json_schema_extra={"resume": False})
     model: str | None = None
     device: str = "auto"
     dtype: str = "auto"
@@ -105,10 +107,18 @@ class EngineChoice(BaseModel):
     timeout: float = Field(300.0, ge=1, json_schema_extra={"resume": False})
     http_retries: int = Field(4, ge=0, le=20, json_schema_extra={"resume": False})
 
+    @field_validator("server", mode="before")
+    @classmethod
+    def _servers(cls, value: Any) -> Any:
+        """One URL (``server="http://..."``), several in one string, or a list of them."""
+        if value is None:
+            return ()
+        return tuple(server_urls([value] if isinstance(value, str) else value))
+
     def engine_options(self, **more: Any) -> EngineOptions:
         """What the engine plug-ins take (``more``: extract's --structured)."""
         return EngineOptions(
-            server=self.server,
+            servers=tuple(server_urls(self.server)),
             model=self.model,
             timeout=self.timeout,
             retries=self.http_retries,

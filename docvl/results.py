@@ -49,6 +49,7 @@ class RequestRecord(BaseModel):
     completion_tokens: int = 0
     finish_reason: str | None = None
     seconds: float = 0.0
+    server: str | None = Field(None, description="the server that answered (server engines)")
 
 
 class Round(BaseModel):

@@ -230,13 +230,19 @@ def test_documents_are_sent_concurrently(stub, run_cli, pdf_factory):
 
 def test_api_key_is_sent(monkeypatch, stub, pdf_factory):
     from docvl.engines import EngineOptions
+    from docvl.engines.base import Generation
     from docvl.engines.openai_engine import OpenAIEngine
+    from docvl.prompt import Prompt, TextPart
 
     monkeypatch.setenv("DOCVL_API_KEY", "sk-test")
-    engine = OpenAIEngine(EngineOptions(server=stub.url.removesuffix("/v1")))
-    assert engine._client.headers["authorization"] == "Bearer sk-test"
-    assert engine.base_url == stub.url
-    engine.close()
+    engine = OpenAIEngine(EngineOptions(servers=(stub.url.removesuffix("/v1"),)))
+    stub.script.append(Scripted(body=completion("ok")))
+    try:
+        assert engine.base_url == stub.url
+        engine.generate(Prompt(system="s", parts=[TextPart("q")], task="ask"), Generation(max_tokens=8))
+    finally:
+        engine.close()
+    assert stub.headers[-1]["authorization"] == "Bearer sk-test"
 
 
 def test_retry_after_is_honoured(stub, run_cli, pdf_factory):

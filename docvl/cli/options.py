@@ -194,11 +194,13 @@ Engine = Annotated[
     ),
 ]
 Server = Annotated[
-    str | None,
+    list[str] | None,
     typer.Option(
         "--server",
         envvar="DOCVL_BASE_URL",
-        help="OpenAI-compatible server URL, e.g. http://localhost:8000/v1 (or set DOCVL_BASE_URL).",
+        help="OpenAI-compatible server URL, e.g. http://localhost:8000/v1 (or set DOCVL_BASE_URL). Give it again "
+        "(or list URLs in DOCVL_BASE_URL, separated by spaces or commas) to spread documents over several servers "
+        "of the same model; --concurrency is then the total.",
         rich_help_panel=ENGINE,
         show_default=False,
     ),

@@ -154,9 +154,16 @@ class Summary:
 
     rows: dict[str, list[float]] = field(default_factory=dict)  # status -> [documents, pages, prompt, completion, s]
     reused: int = 0
+    servers: dict[str, list[int]] = field(default_factory=dict)  # url -> [requests answered, documents]
 
     def add(self, outcome: Outcome) -> None:
         r = outcome.result
+        if not outcome.reused:
+            answered = [q.server for q in r.requests if q.server]
+            for url in answered:
+                self.servers.setdefault(url, [0, 0])[0] += 1
+            for url in set(answered):
+                self.servers[url][1] += 1
         # documents taken from the journal get a row of their own: their time and tokens were spent before
         row = self.rows.setdefault("done before" if outcome.reused else r.status, [0, 0, 0, 0, 0.0])
         pages = r.pages_sent
@@ -230,12 +237,20 @@ def run_and_report(
         err.print(f"[bold red]stopped[/]: {stopped} ({why}); {left} document(s) not run")
     if len(files) > 1:
         err.print(summary.table())
+    if len(summary.servers) > 1:
+        spread = ", ".join(f"{url} {n:,} ({docs:,} documents)" for url, (n, docs) in summary.servers.items())
+        err.print(f"requests per server: {escape(spread)}")
     if summary.reused:
         err.print(
             f"{summary.reused} document(s) finished by an earlier run were taken from its journal (--force redoes them)"
         )
     if flags.report is not None:
-        payload = {"documents": entries, "not_run": [str(p) for p in files[summary.documents :]]}
+        payload = {
+            "documents": entries,
+            "not_run": [str(p) for p in files[summary.documents :]],
+            # requests each server answered in this run, and the documents it answered any of
+            "servers": {url: {"requests": n, "documents": docs} for url, (n, docs) in summary.servers.items()},
+        }
         write_atomic(flags.report, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     return EXIT_DOCUMENT_FAILED if summary.failed or stopped else EXIT_OK
 

@@ -41,8 +41,8 @@ def open_engine(name: str, options: EngineOptions) -> tuple[Engine, str]:
     setting silently ignored."""
     if name != "auto":
         chosen, why = name, f"--engine {name}"
-    elif options.server or os.environ.get("DOCVL_BASE_URL"):
-        chosen, why = "openai", f"{'--server' if options.server else 'DOCVL_BASE_URL'} is set"
+    elif options.servers or os.environ.get("DOCVL_BASE_URL", "").strip():
+        chosen, why = "openai", f"{'--server' if options.servers else 'DOCVL_BASE_URL'} is set"
     else:
         chosen = "text"
         why = (

@@ -18,7 +18,7 @@ from docvl.tokens import TokenCounter
 class EngineOptions:
     """Everything a user can set about engines; each engine reads what concerns it."""
 
-    server: str | None = None
+    servers: tuple[str, ...] = ()  # server URLs (the openai engine spreads documents over them)
     model: str | None = None
     api_key: str | None = None
     timeout: float = 300.0
@@ -40,6 +40,7 @@ class Generation:
     json_schema: dict[str, Any] | None = None  # constrain the reply to this schema where supported
     timeout: float | None = None  # seconds this reply may take at most (what --document-timeout leaves)
     logprobs: bool = False  # report each generated token's log-probability (field confidence)
+    document: str | None = None  # whose request this is: a server engine sends a document's requests to one server
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Reply:
     notes: list[str] = field(default_factory=list)
     # (token text, log-probability) of each generated token, when the engine reports them
     token_logprobs: list[tuple[str, float]] | None = None
+    server: str | None = None  # which server answered, for engines that spread requests over several
 
 
 @dataclass(frozen=True)

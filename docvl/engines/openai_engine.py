@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from docvl.engines.base import Capabilities, EngineOptions, Generation, Reply
+from docvl.engines.servers import Server, ServerDown, Servers, server_urls
 from docvl.errors import EngineRequestError, EngineUnavailable, UsageError
 from docvl.prompt import ImagePart, Prompt, TextPart
 from docvl.results import Usage
@@ -58,36 +59,36 @@ class OpenAIEngine:
     name = "openai"
 
     def __init__(self, options: EngineOptions, *, client: httpx.Client | None = None) -> None:
-        base = options.server or os.environ.get("DOCVL_BASE_URL")
-        if not base:
+        urls = server_urls(options.servers or [os.environ.get("DOCVL_BASE_URL", "")])
+        if not urls:
             raise UsageError("the openai engine needs a server", fix="pass --server URL or set DOCVL_BASE_URL")
         if options.structured not in STRUCTURED_MODES:
             raise UsageError(
                 f"--structured {options.structured!r} is not a mode",
                 fix=f"choose one of: {', '.join(STRUCTURED_MODES)}",
             )
-        if not re.match(r"^https?://[^/\s]+", base):
-            raise UsageError(f"--server {base!r} is not an http(s) URL", fix="e.g. --server http://localhost:8000/v1")
-        self.base_url = _v1(base)
+        for url in urls:
+            if not re.match(r"^https?://[^/\s]+", url):
+                raise UsageError(
+                    f"--server {url!r} is not an http(s) URL", fix="e.g. --server http://localhost:8000/v1"
+                )
         self.options = options
         key = options.api_key or os.environ.get("DOCVL_API_KEY") or os.environ.get("OPENAI_API_KEY")
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self._headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self.servers = Servers(
+            [
+                Server(_v1(url), client if client is not None and len(urls) == 1 else self._client_for(url))
+                for url in urls
+            ]
+        )
+        self.base_url = self.servers.all[0].url
+        self._left_out: list[str] = []  # servers that did not answer at start: "URL (why)"
         try:
-            self._client = client or httpx.Client(
-                base_url=self.base_url,
-                headers=headers,
-                timeout=httpx.Timeout(options.timeout, connect=10.0),
-                limits=httpx.Limits(
-                    max_connections=max(4, options.concurrency * 2),
-                    max_keepalive_connections=max(4, options.concurrency * 2),  # httpx keeps 20 by default
-                ),
-            )
-        except httpx.InvalidURL as exc:
-            raise UsageError(
-                f"--server {base!r} is not a valid URL ({exc})", fix="e.g. --server http://localhost:8000/v1"
-            ) from exc
-        self.model = self._check_model(options.model)
-        self.structured = self._structured_mode(options.structured)
+            self.model = self._check_models(options.model)
+            self.structured = self._structured_mode(options.structured)
+        except BaseException:
+            self.servers.close()
+            raise
         self._rejected: set[str] = set()  # vendor fields this server turned down; shared by threads
         self._lock = threading.Lock()
         self.capabilities = Capabilities(
@@ -99,26 +100,74 @@ class OpenAIEngine:
             token_logprobs=True,  # asked for; a server that gives none is said per reply
         )
 
+    def _client_for(self, url: str) -> httpx.Client:
+        try:
+            return httpx.Client(
+                base_url=_v1(url),
+                headers=self._headers,
+                timeout=httpx.Timeout(self.options.timeout, connect=10.0),
+                limits=httpx.Limits(
+                    max_connections=max(4, self.options.concurrency * 2),
+                    max_keepalive_connections=max(4, self.options.concurrency * 2),  # httpx keeps 20 by default
+                ),
+            )
+        except httpx.InvalidURL as exc:
+            raise UsageError(
+                f"--server {url!r} is not a valid URL ({exc})", fix="e.g. --server http://localhost:8000/v1"
+            ) from exc
+
     def token_counter(self, template_overhead_tokens: int) -> TokenCounter | None:
         return None  # the server's tokenizer is not here: --tokenizer DIR gives exact counts
 
     # set-up ---------------------------------------------------------------------------------------
 
-    def _get(self, path: str) -> httpx.Response:
+    def _get(self, server: Server, path: str) -> httpx.Response:
         try:
-            return self._client.get(path)
+            return server.client.get(path)
         except httpx.TransportError as exc:
             raise EngineUnavailable(
-                f"the server at {self.base_url} did not answer ({type(exc).__name__}: {exc})",
+                f"the server at {server.url} did not answer ({type(exc).__name__}: {exc})",
                 fix=f"start it, e.g. `{DEFAULT_SERVE}`, or point --server / DOCVL_BASE_URL at a running one",
             ) from exc
 
-    def _check_model(self, wanted: str | None) -> str:
-        """The model to ask: --model if the server serves it, else the first one it lists."""
-        response = self._get("/models")
+    def _check_models(self, wanted: str | None) -> str:
+        """The model to ask: --model if the servers serve it, else the first one the first server lists.
+        A server that does not answer is left out until it does, as long as one answers; every server
+        that answers must serve the model."""
+        chosen: str | None = None
+        lengths: list[int] = []
+        silent: list[EngineUnavailable] = []
+        for server in self.servers.all:
+            try:
+                response = self._get(server, "/models")
+            except EngineUnavailable as exc:
+                if len(self.servers) == 1:
+                    raise
+                silent.append(exc)
+                self.servers.take_out(server)
+                self._left_out.append(f"{server.url} ({exc.__cause__.__class__.__name__})")
+                continue
+            model, length = self._model_on(server, response, wanted or chosen, first=chosen is None)
+            chosen = chosen or model
+            if length is not None:
+                lengths.append(length)
+        if chosen is None:  # several servers, none answering
+            raise EngineUnavailable(
+                "none of the servers answered: " + "; ".join(str(e) for e in silent),
+                fix=f"start them, e.g. `{DEFAULT_SERVE}`, or point --server / DOCVL_BASE_URL at running ones",
+            )
+        # vLLM says how long a request it takes (vllm serve --max-model-len); the plan must fit every server
+        self.max_model_len = min(lengths) if lengths else None
+        return chosen
+
+    def _model_on(
+        self, server: Server, response: httpx.Response, wanted: str | None, *, first: bool
+    ) -> tuple[str, int | None]:
+        """The model asked of ``server`` (``wanted``, or the first it lists when this is the first server
+        to answer) and its max_model_len if it says."""
         if response.status_code in (401, 403):
             raise EngineUnavailable(
-                f"the server at {self.base_url} refused the API key (HTTP {response.status_code})",
+                f"the server at {server.url} refused the API key (HTTP {response.status_code})",
                 fix="set DOCVL_API_KEY (or OPENAI_API_KEY) to a valid key",
             )
         try:
@@ -127,30 +176,31 @@ class OpenAIEngine:
             cards = {}
         models = list(cards)
         chosen = wanted or (models[0] if models else None)
-        # vLLM says how long a request it takes (vllm serve --max-model-len); the plan must fit it
         length = (cards.get(chosen) or {}).get("max_model_len")
-        self.max_model_len = length if type(length) is int and length > 0 else None
+        length = length if type(length) is int and length > 0 else None
         if wanted:
             if models and wanted not in models:
                 raise EngineUnavailable(
-                    f"the server at {self.base_url} does not serve --model {wanted!r}",
-                    fix=f"it serves: {', '.join(models[:5])}",
+                    f"the server at {server.url} does not serve {'--model ' if first else 'the model '}{wanted!r}",
+                    fix=f"it serves: {', '.join(models[:5])}"
+                    + ("" if first else "; every --server must serve the same model"),
                 )
-            return wanted  # some hosted endpoints list nothing but serve what they are asked for
-        if not models:
+            return wanted, length  # some hosted endpoints list nothing but serve what they are asked for
+        if chosen is None:
             raise EngineUnavailable(
-                f"the server at {self.base_url} lists no model at /v1/models (HTTP {response.status_code})",
+                f"the server at {server.url} lists no model at /v1/models (HTTP {response.status_code})",
                 fix="pass --model NAME",
             )
-        return models[0]
+        return chosen, length
 
     def _structured_mode(self, requested: str) -> str:
         """vLLM >= 0.10.2 takes `structured_outputs`, older vLLM `guided_json`; other servers speak only
         OpenAI's `response_format`. vLLM ignores fields it does not know, so the version decides."""
         if requested != "auto":
             return requested
+        server = next(s for s in self.servers.all if not s.out_until)  # one that answered /models
         try:
-            response = self._client.get(self.base_url.removesuffix("/v1") + "/version")
+            response = server.client.get(server.url.removesuffix("/v1") + "/version")
             version = response.json().get("version") if response.status_code == 200 else None
         except (httpx.HTTPError, ValueError, AttributeError):
             version = None
@@ -160,7 +210,10 @@ class OpenAIEngine:
         return "structured_outputs" if tuple(parts[:3]) >= (0, 10, 2) else "guided_json"
 
     def describe(self) -> str:
-        return f"openai ({self.model} at {self.base_url}; structured output: {self.structured})"
+        urls = [s.url for s in self.servers.all]
+        where = urls[0] if len(urls) == 1 else f"{len(urls)} servers: {', '.join(urls)}"
+        left = f"; left out until they answer: {', '.join(self._left_out)}" if self._left_out else ""
+        return f"openai ({self.model} at {where}; structured output: {self.structured}{left})"
 
     # requests -------------------------------------------------------------------------------------
 
@@ -209,7 +262,7 @@ class OpenAIEngine:
             for name in rejected:
                 body.pop(name, None)
             try:
-                data = self._post(body, generation.timeout)
+                data, server, moved = self._post(body, generation.timeout, generation.document)
                 break
             except EngineRequestError as exc:
                 refused = [f for f in VENDOR_FIELDS if f in body and f in str(exc)]
@@ -218,7 +271,7 @@ class OpenAIEngine:
                 with self._lock:
                     self._rejected.update(refused)
         # said on every result it concerns, not only the first document's
-        notes = [VENDOR_NOTES[f] for f in wanted if f not in body]
+        notes = moved + [VENDOR_NOTES[f] for f in wanted if f not in body]
         seconds = time.perf_counter() - start
         try:
             choice = data["choices"][0]
@@ -241,65 +294,103 @@ class OpenAIEngine:
             seconds=seconds,
             notes=notes,
             token_logprobs=_token_logprobs(choice.get("logprobs")),
+            server=server.url,
         )
 
-    def _post(self, body: dict[str, Any], limit: float | None = None) -> dict[str, Any]:
-        """``limit``: seconds the document has left; no single attempt waits longer than that."""
+    def _post(
+        self, body: dict[str, Any], limit: float | None = None, document: str | None = None
+    ) -> tuple[dict[str, Any], Server, list[str]]:
+        """The reply's JSON, the server that gave it and what happened on the way (a server that failed
+        and was left for another). ``limit``: seconds the document has left; no single attempt waits
+        longer than that. ``document``: whose request this is (its requests go to one server)."""
+        content = request_body(body)
+        tried: list[Server] = []
+        failures: list[str] = []
+        while True:
+            server = self.servers.pick(document, tried)
+            if server is None:  # every server failed this request
+                raise EngineRequestError("every server failed this request: " + "; ".join(failures))
+            try:
+                data = self._post_to(server, content, limit)
+            except ServerDown as exc:
+                out = self.servers.failed(server, take_out=True)
+                if len(self.servers) == 1:
+                    raise EngineRequestError(str(exc)) from None
+                tried.append(server)
+                failures.append(f"{server.url}: {exc}" + (f" (left out for {out:.0f} s)" if out else ""))
+                continue
+            except BaseException:
+                self.servers.failed(server, take_out=False)  # the request's fault (or the document's time)
+                raise
+            self.servers.answered(server)
+            notes = [f"the server at {f}; the request went to {server.url}" for f in failures]
+            return data, server, notes
+
+    def _post_to(self, server: Server, content: bytes, limit: float | None) -> dict[str, Any]:
+        """One server's answer, with retries. ServerDown when the server is at fault: at once for a
+        connection refused or dropped and for a timeout when there are other servers to go to, after the
+        retries for 5xx and 429 (after one retry when there are other servers)."""
         timeout: Any = httpx.USE_CLIENT_DEFAULT
         seconds = self.options.timeout
         if limit is not None:
             seconds = max(0.1, min(self.options.timeout, limit))
             timeout = httpx.Timeout(seconds, connect=min(10.0, seconds))
-        attempts = self.options.retries + 1
+        several = len(self.servers) > 1
+        attempts = min(self.options.retries, 1) + 1 if several else self.options.retries + 1
         last = ""
         for attempt in range(attempts):
             try:
-                response = self._client.post(
-                    "/chat/completions",
-                    content=request_body(body),
-                    headers={"Content-Type": "application/json"},
-                    timeout=timeout,
+                response = server.client.post(
+                    "/chat/completions", content=content, headers={"Content-Type": "application/json"}, timeout=timeout
                 )
             except httpx.ConnectError as exc:
                 # Down mid-batch (a restart, say): retried with backoff; if it stays down this document
                 # fails and the finished ones are still written.
-                last = f"the server at {self.base_url} refused the connection ({exc})"
-                self._sleep(attempt, None)
+                last = f"the server at {server.url} refused the connection ({exc})"
+                if several:
+                    raise ServerDown(last) from None
+                self._sleep(attempt, attempts, None)
                 continue
             except httpx.TimeoutException as exc:
                 waited = "10 s to connect" if isinstance(exc, httpx.ConnectTimeout) else f"{seconds:.3g} s"
                 last = f"timed out after {waited} ({type(exc).__name__})"
-                self._sleep(attempt, None)
+                if several and seconds < self.options.timeout:  # the document's time ran out, not the server
+                    raise EngineRequestError(last) from None
+                if several:
+                    raise ServerDown(last) from None
+                self._sleep(attempt, attempts, None)
                 continue
             except httpx.TransportError as exc:
                 last = f"{type(exc).__name__}: {exc}"
-                self._sleep(attempt, None)
+                if several:
+                    raise ServerDown(last) from None
+                self._sleep(attempt, attempts, None)
                 continue
             if response.status_code == 200:
                 try:
                     return response.json()
                 except ValueError:
                     last = f"HTTP 200 with a body that is not JSON: {response.text[:120]!r}"
-                    self._sleep(attempt, None)
+                    self._sleep(attempt, attempts, None)
                     continue
             last = f"HTTP {response.status_code}: {_error_text(response)}"
             if response.status_code in (401, 403):
                 raise EngineUnavailable(
-                    f"the server at {self.base_url} refused the request ({last})",
+                    f"the server at {server.url} refused the request ({last})",
                     fix="set DOCVL_API_KEY (or OPENAI_API_KEY) to a valid key",
                 )
             if response.status_code == 404:
                 raise EngineUnavailable(
-                    f"the server at {self.base_url} has no chat completions for model {self.model!r} ({last})",
+                    f"the server at {server.url} has no chat completions for model {self.model!r} ({last})",
                     fix="check --server (it should end in /v1) and --model",
                 )
             if response.status_code not in RETRY_STATUS:
                 raise EngineRequestError(last)
-            self._sleep(attempt, response.headers.get("retry-after"))
-        raise EngineRequestError(f"gave up after {attempts} attempts; last: {last}")
+            self._sleep(attempt, attempts, response.headers.get("retry-after"))
+        raise ServerDown(f"gave up after {attempts} attempts; last: {last}")
 
-    def _sleep(self, attempt: int, retry_after: str | None) -> None:
-        if attempt >= self.options.retries:
+    def _sleep(self, attempt: int, attempts: int, retry_after: str | None) -> None:
+        if attempt >= attempts - 1:  # no wait after the last attempt
             return
         delay = min(30.0, self.options.backoff * 2**attempt) * (0.5 + random.random())
         wait = _retry_after_seconds(retry_after)
@@ -308,7 +399,7 @@ class OpenAIEngine:
         time.sleep(delay)
 
     def close(self) -> None:
-        self._client.close()
+        self.servers.close()
 
 
 @dataclass(frozen=True)

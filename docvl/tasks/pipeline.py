@@ -261,6 +261,7 @@ class TaskRun:
                 completion_tokens=reply.usage.completion_tokens,
                 finish_reason=reply.finish_reason,
                 seconds=reply.seconds,
+                server=reply.server,
             )
         )
         if reply.usage.prompt_tokens > planned:
@@ -285,6 +286,7 @@ class TaskRun:
                 json_schema=json_schema,
                 timeout=self.time_left(),
                 logprobs=logprobs,
+                document=self.result.path,
             ),
         )
 
