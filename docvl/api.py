@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
-from docvl.batch import run_batch
+from docvl.batch import Outcome
 from docvl.engines.base import Engine
 from docvl.errors import UsageError
 from docvl.load import DEFAULT_DPI, load_document
@@ -35,6 +35,7 @@ from docvl.options import PlanningOptions, grouped_keywords, problems
 from docvl.planner import Plan
 from docvl.planning import Planning, plan_document
 from docvl.prepare import Prepared, prepare
+from docvl.ray_runner import runner_for
 from docvl.results import DocumentResult, ErrorItem
 from docvl.schema import as_schema
 from docvl.tasks.ask import DEFAULT_MAX_REQUESTS, AskOptions, ask_document, ask_user_text
@@ -109,9 +110,11 @@ def ask_many(
     docvl.batch.FailureLimit (the failures themselves were yielded first)."""
     run = _prepare(sources, engine, options, user=ask_user_text(question), think=think)
     task_options = AskOptions(question=question, max_requests=max_requests, **run.document_options)
+    own = {"question": question, "max_requests": max_requests}
     yield from _run(
         run, lambda path: ask_document(path, task_options, engine=run.engine, planning=run.planning),
-        engine, journal, task="ask", **task_options.resume_fields(),
+        engine, journal, runner_for(run, "ask", user=ask_user_text(question), think=think, own=own),
+        task="ask", **task_options.resume_fields(),
     )  # fmt: skip
 
 
@@ -147,16 +150,14 @@ def extract_many(
     model_class = schema if isinstance(schema, type) and issubclass(schema, BaseModel) else None
     extra = {"structured": structured} if structured != "auto" else {}
     run = _prepare(sources, engine, options, user=extract_user_text(the_schema), think=think, **extra)
-    task_options = ExtractOptions(
-        schema=the_schema,
-        retries=retries,
-        confidence=confidence,
-        min_confidence=min_confidence,
-        **run.document_options,
-    )
+    own: dict[str, Any] = {
+        "schema": the_schema, "retries": retries, "confidence": confidence, "min_confidence": min_confidence,
+    }  # fmt: skip
+    task_options = ExtractOptions(**own, **run.document_options)
+    runner = runner_for(run, "extract", user=extract_user_text(the_schema), think=think, own=own, **extra)
     results = _run(
         run, lambda path: extract_document(path, task_options, engine=run.engine, planning=run.planning),
-        engine, journal, task="extract", structured=structured, **task_options.resume_fields(),
+        engine, journal, runner, task="extract", structured=structured, **task_options.resume_fields(),
     )  # fmt: skip
     for result in results:
         yield _typed(result, model_class)
@@ -190,6 +191,11 @@ def _prepare(
         raise UsageError("engine is a parameter of its own", fix="pass engine=... once")
     name = engine if isinstance(engine, str) else getattr(engine, "name", "auto")
     groups = grouped_keywords({**options, "engine": name}, refused=CLI_ONLY)
+    if not isinstance(engine, str) and getattr(groups["batch"], "runner", "local") == "ray":
+        raise UsageError(
+            "runner='ray' opens an engine on each Ray worker from its name; an engine object cannot travel there",
+            fix="pass engine by name (engine='openai', server=...), or use the local runner",
+        )
     return prepare(
         [str(s) for s in inputs],
         user=user,
@@ -205,10 +211,11 @@ def _run(
     work: Callable[[Path], DocumentResult],
     engine: str | Engine,
     journal: str | Path | None,
+    runner: Callable[..., Iterator[Outcome]],
     **task_key: Any,
 ) -> Iterator[DocumentResult]:
-    """The batch (docvl.batch.run_batch) with the CLI's guarantees: input order, bounded work in flight,
-    a journal that skips what an earlier call finished, the failure limit."""
+    """The batch (docvl.batch.run_batch, or docvl.ray_runner's on Ray) with the CLI's guarantees: input
+    order, bounded work in flight, a journal that skips what an earlier call finished, the failure limit."""
     batch, engines = run.groups["batch"], run.groups["engines"]
     files = run.sources.files
     try:
@@ -219,7 +226,7 @@ def _run(
                 log.reset()
             done = log.finished(files)
         parallel = engines.concurrency if run.engine.capabilities.parallel_requests else 1
-        outcomes = run_batch(
+        outcomes = runner(
             files,
             work,
             concurrency=parallel,

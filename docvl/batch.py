@@ -51,8 +51,18 @@ def journal_path(output: Path) -> Path:
 class Journal:
     """Finished documents of a run, appended as they finish; safe to call from worker threads."""
 
-    def __init__(self, path: Path, run: str, *, on_append: Callable[[DocumentResult], None] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        run: str,
+        *,
+        on_append: Callable[[DocumentResult], None] | None = None,
+        key_of: Callable[[Path], str | None] = content_hash,
+    ) -> None:
         self.path, self.run = path, run
+        # what finds an input's entry: its content (the local runner: a renamed file still counts), or
+        # what a listing says of it (the Ray runner: ray_runner.stamp)
+        self.key_of = key_of
         self.on_append = on_append  # told of each result as it is journaled, under the lock
         self._lock = threading.Lock()
 
@@ -77,7 +87,7 @@ class Journal:
         done = self.load()
         if not done:
             return {}
-        found = {path: done.get(content_hash(path) or "") for path in files}
+        found = {path: done.get(self.key_of(path) or "") for path in files}
         # the result names the file as it is called now (a renamed file, or two copies of one file)
         return {path: result.model_copy(update={"path": str(path)}) for path, result in found.items() if result}
 
@@ -128,7 +138,7 @@ def run_batch(
     def job(path: Path) -> Outcome:
         if path in done:
             return Outcome(path, done[path], reused=True)
-        key = content_hash(path) if journal is not None else None
+        key = journal.key_of(path) if journal is not None else None
         result = task(path)
         if journal is not None and key is not None and result.status != "failed":
             journal.append(key, result)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -137,6 +137,10 @@ class EngineChoice(BaseModel):
         )
 
 
+Runner = Literal["local", "ray"]
+RUNNERS: tuple[str, ...] = get_args(Runner)
+
+
 class Batch(BaseModel):
     """Many documents: ask and extract."""
 
@@ -147,6 +151,8 @@ class Batch(BaseModel):
     quiet: bool = False
     document_timeout: float | None = Field(None, ge=1)
     force: bool = False
+    runner: Runner = "local"  # where documents run: this process and its workers, or Ray (docvl.ray_runner)
+    ray_address: str | None = None  # a Ray cluster to join (None: RAY_ADDRESS, else a local Ray)
 
 
 def resume_fields(model: BaseModel) -> dict[str, Any]:

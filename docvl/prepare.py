@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from docvl.batch import Journal, journal_path, run_key
+from docvl.batch import Journal, content_hash, journal_path, run_key
 from docvl.engines import open_engine
 from docvl.engines.base import Engine
 from docvl.errors import UsageError
@@ -22,6 +22,7 @@ from docvl.options import Batch, Documents, Drawing, EngineChoice, PlanningOptio
 from docvl.planner import PAGE_LABEL, TEXT_PART_OVERHEAD
 from docvl.planning import Planning, with_engine_context, with_engine_tokenizer
 from docvl.pool import DocumentPool
+from docvl.ray_runner import import_ray, stamp
 from docvl.render import PDF_RENDERERS
 
 Note = Callable[[str], None]
@@ -104,6 +105,8 @@ class Prepared:
     sources: Sources
     document_options: dict[str, Any]  # the tasks' shared DocumentOptions fields
     groups: dict[str, Any] = field(default_factory=dict)  # the option groups the run was built from
+    # how the journal finds an input's entry: by content (local runner) or by listing (ray_runner.stamp)
+    journal_key: Callable[[Path], str | None] = content_hash
 
     def close(self, *, engine: bool = True) -> None:
         """The worker processes, and the engine (unless it is the caller's, ``engine=False``)."""
@@ -128,11 +131,11 @@ class Prepared:
             # other pages, so its results are not this run's
             token_counter=self.planning.counter.name,
         )
-        return Journal(path, key)
+        return Journal(path, key, key_of=self.journal_key)
 
 
 def prepare(
-    inputs: list[str],
+    inputs: list[str] | None,
     *,
     user: str,
     think: bool,
@@ -151,12 +154,21 @@ def prepare(
     """Check what can be checked before any document (UsageError), find the inputs, start the engine
     (EngineUnavailable if it cannot run) unless ``engine`` is one already open, fit the planning to it and
     check again. ``start``: how the engine is opened (the CLI's shows a spinner); ``engine_extra``: a
-    task's own options for the engine plug-ins (extract's --structured)."""
+    task's own options for the engine plug-ins (extract's --structured). ``inputs`` None: no inputs to
+    find (a Ray actor, handed its documents one by one). With ``batch.runner`` "ray" no worker processes
+    start here: Ray's actors read and draw the documents (docvl.ray_runner)."""
     cfg = planning.build()
+    ray = batch.runner == "ray"
+    if ray:
+        check_ray_run(engines, documents)
     check_renderer(drawing.renderer)
     system = cfg.profile.chat.think_system if think else cfg.profile.chat.no_think_system
     check_room(cfg, system=system, user=user)  # before any document, and before the engine starts
-    sources = find_inputs(inputs, attachments=documents.attachments, password=documents.password, note=note, warn=warn)
+    sources = (
+        Sources()
+        if inputs is None
+        else find_inputs(inputs, attachments=documents.attachments, password=documents.password, note=note, warn=warn)
+    )
     opened = engine is None
     if engine is None:
         if start is not None:
@@ -171,7 +183,13 @@ def prepare(
         # Worker processes pay off for many documents whose requests overlap and whose pages go as files;
         # one document splits its own pages between processes (render.render_pages), and an in-process
         # model or the text engine takes one request at a time.
-        if drawing.processes > 1 and len(sources.files) > 1 and caps.parallel_requests and caps.image_encoding:
+        if (
+            not ray
+            and drawing.processes > 1
+            and len(sources.files) > 1
+            and caps.parallel_requests
+            and caps.image_encoding
+        ):
             pool = DocumentPool(min(drawing.processes, len(sources.files)))
     except BaseException:
         if opened:  # a caller's own engine stays open
@@ -191,7 +209,24 @@ def prepare(
         "debug": documents.debug,
     }
     groups = {"planning": planning, "documents": documents, "drawing": drawing, "engines": engines, "batch": batch}
-    return Prepared(cfg, engine, sources, shared, groups)
+    return Prepared(cfg, engine, sources, shared, groups, journal_key=stamp if ray else content_hash)
+
+
+def check_ray_run(engines: EngineChoice, documents: Documents) -> None:
+    """What the Ray runner does not run (yet): said before anything starts."""
+    import_ray()
+    if engines.engine == "transformers":
+        raise UsageError(
+            "--runner ray runs server engines and the text engine; --engine transformers loads the model in this "
+            "process",
+            fix="serve the model with vLLM on the GPU machines and pass each as --server, or use the local runner",
+        )
+    if documents.attachments:
+        raise UsageError(
+            "--attachments saves embedded files to this machine's temporary folder, which Ray's workers on other "
+            "machines cannot read",
+            fix="extract the attachments to a shared folder first, or use the local runner",
+        )
 
 
 __all__ = ["Prepared", "check_renderer", "check_room", "find_inputs", "fit_to_engine", "journal_path", "prepare"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -16,6 +16,7 @@ from docvl.cli.console import stderr, stdout
 from docvl.cli.output_file import BatchOutput
 from docvl.cli.run import BatchFlags, docvl_command, named, prepare_run, run_and_report
 from docvl.errors import UsageError
+from docvl.ray_runner import runner_for
 from docvl.results import DocumentResult
 from docvl.tasks.ask import DEFAULT_MAX_REQUESTS, AskOptions, ask_document, ask_user_text
 from docvl.write import FORMATS, answer_record, format_rows, output_format
@@ -107,7 +108,8 @@ def ask_command(
         planning=planning, documents=documents, drawing=drawing, engines=engines, batch=batch,
     )  # fmt: skip
     cfg, eng, sources = run.planning, run.engine, run.sources
-    options = AskOptions(question=question, max_requests=max_requests, **run.document_options)
+    own: dict[str, Any] = {"question": question, "max_requests": max_requests}
+    options = AskOptions(**own, **run.document_options)
     results: list[DocumentResult] = []
     if sink is not None:
         # what changes an answer: a re-run with other options must not reuse the old ones
@@ -139,6 +141,7 @@ def ask_command(
             journal=sink.journal if sink else None,
             done=sink.done if sink else None,
             on_outcome=show,
+            runner=runner_for(run, "ask", user=ask_user_text(question), think=think, own=own),
         )
     finally:
         run.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -11,6 +11,7 @@ from docvl.cli import options as opt
 from docvl.cli.console import stderr
 from docvl.cli.output_file import BatchOutput
 from docvl.cli.run import BatchFlags, docvl_command, named, prepare_run, run_and_report
+from docvl.ray_runner import runner_for
 from docvl.schema import load_schema
 from docvl.tasks.extract import ExtractOptions, extract_document, extract_user_text
 from docvl.write import CSV_LINES, FORMATS, format_records, format_rows, output_format, record
@@ -114,13 +115,13 @@ def extract_command(
         structured=structured,
     )  # fmt: skip
     cfg, eng, sources = run.planning, run.engine, run.sources
-    options = ExtractOptions(
-        schema=the_schema,
-        retries=retries,
-        confidence=confidence,
-        min_confidence=min_confidence,
-        **run.document_options,
-    )
+    own: dict[str, Any] = {
+        "schema": the_schema,
+        "retries": retries,
+        "confidence": confidence,
+        "min_confidence": min_confidence,
+    }
+    options = ExtractOptions(**own, **run.document_options)
     # what changes a record: a re-run with other options must not reuse the old ones
     sink.resume(
         sources.files,
@@ -140,6 +141,9 @@ def extract_command(
             journal=sink.journal,
             done=sink.done,
             on_outcome=sink.collect,
+            runner=runner_for(
+                run, "extract", user=extract_user_text(the_schema), think=think, own=own, structured=structured
+            ),
         )
     finally:
         run.close()

@@ -17,7 +17,7 @@ from docvl.engines.openai_engine import STRUCTURED_MODES
 from docvl.engines.transformers_engine import DTYPES, LOADERS
 from docvl.errors import UsageError
 from docvl.load import DEFAULT_DPI
-from docvl.options import Batch, Documents, Drawing, EngineChoice, PlanningOptions, problems
+from docvl.options import RUNNERS, Batch, Documents, Drawing, EngineChoice, PlanningOptions, problems
 from docvl.planner import (
     PAGE_MODES,
     STRATEGIES,
@@ -439,6 +439,27 @@ ENGINE_GROUP = OptionGroup(
     },
     EngineChoice,
 )
+RunnerOption = Annotated[
+    str,
+    typer.Option(
+        "--runner",
+        metavar=choices(*RUNNERS),
+        help="Where documents run: local (this process, its worker processes and --concurrency requests) or ray "
+        "(actors on a Ray cluster, each with its share of --concurrency: pip install 'docvl[ray]'; README: Ray).",
+        rich_help_panel=BATCH,
+    ),
+]
+RayAddress = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        envvar="RAY_ADDRESS",
+        help="The Ray cluster to join with --runner ray, e.g. ray://head:10001 or auto (default: a local Ray "
+        "started for the run).",
+        rich_help_panel=BATCH,
+        show_default=False,
+    ),
+]
 BATCH_GROUP = OptionGroup(
     {
         "report": (Report, None),
@@ -447,6 +468,8 @@ BATCH_GROUP = OptionGroup(
         "quiet": (Quiet, False),
         "document_timeout": (DocumentTimeout, None),
         "force": (Force, False),
+        "runner": (RunnerOption, "local"),
+        "ray_address": (RayAddress, None),
     },
     Batch,
 )

@@ -203,15 +203,17 @@ def run_and_report(
     done: dict[Path, DocumentResult] | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
     pages: PageTicker | None = None,
+    runner: Callable[..., Iterator[Outcome]] = run_batch,
 ) -> int:
     """Run ``task`` over ``files``; say one line per document on stderr, then the summary. Returns the
-    exit code: 1 if any document failed or a failure limit stopped the run, else 0."""
+    exit code: 1 if any document failed or a failure limit stopped the run, else 0. ``runner``: run_batch
+    (this process) or a docvl.ray_runner.RayRunner, which takes the same arguments."""
     summary = Summary()
     entries: list[dict] = []
     stopped: str | None = None
     with _progress(err, len(files), enabled=not flags.quiet, pages=pages) as (console, advance):
         try:
-            stream = run_batch(
+            stream = runner(
                 files,
                 task,
                 concurrency=concurrency,

@@ -1,0 +1,239 @@
+"""`--runner ray`: the same batch on a Ray cluster. Ray schedules docvl's own per-document pipeline; it
+does not replace it.
+
+The driver (the docvl process) lists the inputs, skips what the journal says is finished, and hands Ray
+Data a dataset of small work items (the input's index and path). `map_batches` runs them in a pool of
+actors (`--workers` of them, else one per CPU of the cluster); each actor opens the engine once (an HTTP
+client with its share of `--concurrency`, or the text engine) and runs load -> plan -> draw -> ask ->
+parse for its documents on threads, exactly as the local runner does. Only results (JSON) come back: the
+driver holds no page image. It journals each result as it arrives and hands them on in input order, so
+the output, the report, `--max-failures` and the exit codes are the local runner's.
+
+Ray rather than a home-made pool: it places actors on the machines of a cluster, restarts an actor (or a
+node's share of work) that was lost, and retries its batch; a retried batch's results reach the driver
+once, so nothing is written twice. Ray Data's own LLM processor sends one request per row and waits for
+it, which cannot carry a document's several requests, re-asks and combining call; its checkpointing
+only resumes file-to-file pipelines. So the resume journal stays docvl's: it is keyed here by each input's
+path, size and modification time (a listing, not a read: a cluster's inputs are not read twice), and
+a re-run of the same command (after a SIGKILL of the driver, say) runs only what is not in it.
+
+Inputs must be visible to every node at the same path (a shared file system), as for any Ray job.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docvl.batch import FailureLimit, Journal, Outcome, run_batch
+from docvl.errors import UsageError
+from docvl.results import DocumentResult
+
+if TYPE_CHECKING:  # prepare imports this module (stamp, import_ray)
+    from docvl.prepare import Prepared
+
+# the Ray version docvl[ray] pins and the tests run
+RAY_VERSION = "2.60.0"
+RAY_FIX = f'install the extra: pip install "docvl[ray]" (Ray {RAY_VERSION})'
+
+
+def stamp(path: Path) -> str | None:
+    """The journal key of an input under the Ray runner: path, size and modification time, from the file
+    system's listing (None when it cannot be read: the document then fails and says why)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return f"{os.path.abspath(path)}|{info.st_size}|{info.st_mtime_ns}"
+
+
+@dataclass(frozen=True)
+class RemoteTask:
+    """What an actor needs to run one kind of task on documents, sent to it once: the run's option
+    groups and the task's own options. It opens its own engine from them (prepare), as the driver did."""
+
+    kind: str  # "ask" | "extract"
+    groups: dict[str, Any]  # docvl.options' groups: planning, documents, drawing, engines, batch
+    user: str  # the task's words in the prompt (checked against the context as on the driver)
+    think: bool
+    own: dict[str, Any] = field(default_factory=dict)  # AskOptions / ExtractOptions fields of the task
+    engine_extra: dict[str, Any] = field(default_factory=dict)  # extract's --structured
+
+    def open(self, concurrency: int) -> tuple[Callable[[Path], DocumentResult], Callable[[], None]]:
+        """The task as a function of one path, and what closes it. ``concurrency``: this actor's share."""
+        from docvl.prepare import prepare
+        from docvl.tasks.ask import AskOptions, ask_document
+        from docvl.tasks.extract import ExtractOptions, extract_document
+
+        groups = dict(self.groups)
+        # each actor is one process; Ray spreads the actors over the cores and machines
+        groups["drawing"] = groups["drawing"].model_copy(update={"workers": 1})
+        groups["engines"] = groups["engines"].model_copy(update={"concurrency": concurrency})
+        run = prepare(None, user=self.user, think=self.think, **groups, **self.engine_extra)
+        if self.kind == "ask":
+            ask_options = AskOptions(**self.own, **run.document_options)
+            return (lambda path: ask_document(path, ask_options, engine=run.engine, planning=run.planning)), run.close
+        extract_options = ExtractOptions(**self.own, **run.document_options)
+        return (
+            lambda path: extract_document(path, extract_options, engine=run.engine, planning=run.planning)
+        ), run.close
+
+
+class DocumentActor:
+    """A Ray Data actor: one engine, documents on ``concurrency`` threads, results as JSON. Made for a run
+    by ``for_run``, which binds the task to a subclass: constructor arguments would go through Ray's
+    object store, from which an actor restarted after its node was lost may no longer get them."""
+
+    task: RemoteTask
+    concurrency: int
+
+    @classmethod
+    def for_run(cls, task: RemoteTask, concurrency: int) -> type[DocumentActor]:
+        return type("DocumentActor", (cls,), {"task": task, "concurrency": concurrency})
+
+    def __init__(self) -> None:
+        _quiet_logs()
+        self._run, self._close = self.task.open(self.concurrency)
+        self._threads = ThreadPoolExecutor(max_workers=self.concurrency)
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        paths = [Path(str(p)) for p in batch["path"]]
+        results = list(self._threads.map(self._run, paths))
+        return {"index": batch["index"], "result": [r.model_dump_json() for r in results]}
+
+    def __del__(self) -> None:
+        close = getattr(self, "_close", None)
+        if close is not None:
+            close()
+
+
+@dataclass
+class RayRunner:
+    """run_batch's contract (cli.run.run_and_report, api) on a Ray cluster: outcomes in input order,
+    ``done`` handed on without running, the others journaled as they arrive, FailureLimit after the
+    failure that reaches ``max_failures``."""
+
+    task: RemoteTask
+    address: str | None = None  # a cluster to join (RAY_ADDRESS); None: a local Ray started for the run
+    actors: int | None = None  # None: one per CPU of the cluster
+
+    def __call__(
+        self,
+        files: list[Path],
+        task: Callable[[Path], DocumentResult] | None = None,  # the local runner's; the actors build their own
+        *,
+        concurrency: int,
+        journal: Journal | None = None,
+        done: dict[Path, DocumentResult] | None = None,
+        max_failures: int | None = None,
+        prefetch: int = 0,
+    ) -> Iterator[Outcome]:
+        ray = import_ray()
+        done = done or {}
+        todo = [(i, path) for i, path in enumerate(files) if path not in done]
+        results: dict[int, DocumentResult] = {}
+        started = False
+        if todo:
+            _start(ray, self.address)
+            started = True
+        arriving: Iterator[tuple[int, DocumentResult]] = self._run(ray, todo, concurrency) if todo else iter(())
+        try:
+            failures = 0
+            for index, path in enumerate(files):
+                if path in done:
+                    outcome = Outcome(path, done[path], reused=True)
+                else:
+                    while index not in results:
+                        got, result = next(arriving)
+                        results[got] = result
+                        if journal is not None and result.status != "failed":
+                            key = journal.key_of(files[got])
+                            if key is not None:
+                                journal.append(key, result)
+                    outcome = Outcome(path, results.pop(index))
+                yield outcome
+                if outcome.result.status == "failed":
+                    failures += 1
+                    if max_failures is not None and failures >= max_failures:
+                        raise FailureLimit(f"{failures} document(s) failed")
+        finally:
+            close = getattr(arriving, "close", None)
+            if close is not None:
+                close()  # Ray's iterator, before Ray shuts down
+            if started and self.address is None:
+                ray.shutdown()
+
+    def _run(self, ray: Any, todo: list[tuple[int, Path]], concurrency: int) -> Iterator[tuple[int, DocumentResult]]:
+        actors = self.actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        actors = min(actors, len(todo))
+        share = max(1, math.ceil(concurrency / actors))
+        items = [{"index": i, "path": str(path)} for i, path in todo]
+        dataset = ray.data.from_items(items, override_num_blocks=min(len(items), actors * 4))
+        # Ray Data restarts a lost actor and retries its batch by default (max_restarts / max_task_retries -1)
+        mapped = dataset.map_batches(
+            DocumentActor.for_run(self.task, share),
+            batch_size=share,
+            compute=ray.data.ActorPoolStrategy(size=actors),
+            num_cpus=1,
+        )
+        rows = iter(mapped.iter_rows())
+        try:
+            for row in rows:
+                yield int(row["index"]), DocumentResult.model_validate_json(row["result"])
+        finally:
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()  # before Ray shuts down, not when collected
+
+
+def runner_for(
+    run: Prepared, kind: str, *, user: str, think: bool, own: dict[str, Any], **engine_extra: Any
+) -> Callable[..., Iterator[Outcome]]:
+    """The batch's runner (CLI and API): this process (docvl.batch.run_batch), or with --runner ray a
+    RayRunner whose actors run ``kind`` ("ask" / "extract") with the task's own options ``own``, set up
+    from the run's option groups as the driver set up its own."""
+    batch = run.groups["batch"]
+    if batch.runner != "ray":
+        return run_batch
+    task = RemoteTask(kind, run.groups, user=user, think=think, own=own, engine_extra=engine_extra)
+    return RayRunner(task, address=batch.ray_address, actors=run.groups["drawing"].workers)
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+        import ray.data  # sets up Ray Data's loggers, which _quiet_logs then turns down
+    except ImportError:
+        raise UsageError("--runner ray needs Ray, which is not installed", fix=RAY_FIX) from None
+    return ray
+
+
+def _start(ray: Any, address: str | None) -> None:
+    _quiet_logs()
+    if ray.is_initialized():
+        return
+    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
+    try:
+        # "local": a Ray of its own for this run, never one that `ray start` left on this machine
+        ray.init(address=address or "local", **kwargs)
+        _quiet_logs()  # ray.init sets up its own loggers
+    except ConnectionError as exc:
+        raise UsageError(
+            f"could not join the Ray cluster at {address} ({exc})",
+            fix="check --ray-address / RAY_ADDRESS (e.g. ray://head:10001 or auto on a node of the cluster)",
+        ) from None
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True
+    context.enable_progress_bars = False  # docvl's own lines and bars say the progress
+    context.print_on_execution_start = False
+
+
+def _quiet_logs() -> None:
+    for name in ("ray", "ray.data"):
+        logging.getLogger(name).setLevel(logging.ERROR)

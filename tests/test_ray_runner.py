@@ -1,0 +1,186 @@
+"""`--runner ray`: the batch on Ray, with the local runner's guarantees. A local Ray started by docvl, and
+a two-node cluster on this machine (`ray start --head` + `ray start --address`: two raylets, so work
+crosses processes), against the text engine and two vLLM stubs on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.vllm_stub import Scripted, StubServer, completion
+
+ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install 'docvl[ray]'); CI installs it")
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parent.parent
+SCHEMA = {
+    "type": "object",
+    "required": ["invoice_number", "total"],
+    "properties": {"invoice_number": {"type": "string"}, "total": {"type": "number"}},
+}
+GOOD = json.dumps({"invoice_number": "A1", "total": 12.5})
+
+
+@pytest.fixture
+def invoices(corpus, tmp_path):
+    folder = tmp_path / "invoices"
+    folder.mkdir()
+    for pdf in sorted((corpus / "invoices").glob("*.pdf")):
+        shutil.copy(pdf, folder / pdf.name)
+    return folder
+
+
+@pytest.fixture
+def many(tmp_path, pdf_factory):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i in range(12):
+        pdf_factory(f"docs/d{i:02d}.pdf", pages=1)
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps(SCHEMA))
+    return folder, schema
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_ray_runner_writes_what_the_local_runner_writes(run_cli, invoices, tmp_path):
+    schema = REPO / "schemas" / "invoice.json"
+    local, on_ray = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
+    first = run_cli("extract", invoices, "--schema", schema, "-o", local)
+    second = run_cli(
+        "extract", invoices, "--schema", schema, "-o", on_ray, "--runner", "ray", "--report", tmp_path / "r.json"
+    )
+    assert first.code == second.code == 0, second.err
+    assert local.read_text() == on_ray.read_text()  # the same records, in input order, each once
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert [Path(d["path"]).name for d in report["documents"]] == sorted(p.name for p in invoices.glob("*.pdf"))
+    # a re-run finds every document in the journal by its listing, and runs none
+    third = run_cli("extract", invoices, "--schema", schema, "-o", on_ray, "--runner", "ray")
+    assert third.code == 0 and "taken from its journal" in third.err
+    assert on_ray.read_text() == local.read_text()
+
+
+def test_ray_runner_spreads_documents_over_two_servers_and_survives_one_dying(run_cli, many, tmp_path):
+    folder, schema = many
+    slow, dying = StubServer(), StubServer()
+    try:
+        slow.default = lambda body: Scripted(body=completion(GOOD), delay=0.3)
+        dying.default = lambda body: Scripted(body=completion(GOOD), delay=0.02)
+        dying.close_after = 3
+        out = tmp_path / "out.jsonl"
+        result = run_cli(
+            "extract", folder, "--schema", schema, "-o", out, "--runner", "ray", "--workers", "2",
+            "--concurrency", "4", "--server", slow.url, "--server", dying.url, "--report", tmp_path / "r.json",
+        )  # fmt: skip
+    finally:
+        slow.close()
+        dying.close()
+    assert result.code == 0, result.err
+    records = lines(out)
+    assert [Path(r["_file"]).name for r in records] == [f"d{i:02d}.pdf" for i in range(12)]
+    assert all(r["_status"] == "ok" for r in records)
+    servers = json.loads((tmp_path / "r.json").read_text())["servers"]
+    assert set(servers) == {slow.url, dying.url} and sum(s["documents"] for s in servers.values()) == 12
+
+
+def test_ray_runner_says_what_it_cannot_run(run_cli, many):
+    folder, schema = many
+    result = run_cli("extract", folder, "--schema", schema, "--runner", "ray", "--attachments")
+    assert result.code == 2 and "--attachments" in result.err and "shared folder" in result.err
+    result = run_cli("extract", folder, "--schema", schema, "--runner", "ray", "--engine", "transformers")
+    assert result.code == 2 and "--engine transformers" in result.err
+
+
+# -- a two-node cluster on this machine -------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A head and a worker node, one CPU each: an actor pool of two has one actor on each."""
+    ray_bin = Path(sys.executable).with_name("ray")
+    temp = tmp_path_factory.mktemp("ray")
+    port = _free_port()
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    common = ["--num-cpus", "1", "--disable-usage-stats"]
+    subprocess.run(
+        [ray_bin, "start", "--head", "--port", str(port), "--include-dashboard", "false", "--temp-dir", str(temp), *common],
+        check=True, capture_output=True, env=env, timeout=120,
+    )  # fmt: skip
+    address = f"127.0.0.1:{port}"
+    try:
+        subprocess.run(
+            [ray_bin, "start", "--address", address, *common], check=True, capture_output=True, env=env, timeout=120
+        )
+        yield address
+    finally:
+        subprocess.run([ray_bin, "stop", "--force"], capture_output=True, env=env, timeout=120)
+
+
+def _nodes(address: str) -> int:
+    code = f"import ray; ray.init(address={address!r}, logging_level='ERROR'); print(len([n for n in ray.nodes() if n['Alive']]))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_killed_driver_on_a_cluster_is_resumed_and_each_document_is_written_once(cluster, many, tmp_path):
+    assert _nodes(cluster) == 2
+    folder, schema = many
+    stub = StubServer()
+    stub.default = lambda body: Scripted(body=completion(GOOD), delay=0.4)
+    out = tmp_path / "out.jsonl"
+    journal = tmp_path / ".out.jsonl.docvl-journal"
+    command = [
+        sys.executable, "-m", "docvl", "extract", str(folder), "--schema", str(schema), "-o", str(out),
+        "--runner", "ray", "--ray-address", cluster, "--workers", "2", "--concurrency", "2", "--server", stub.url,
+    ]  # fmt: skip
+    try:
+        driver = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (not journal.exists() or len(journal.read_text().splitlines()) < 3):
+            assert driver.poll() is None, driver.stderr.read().decode() if driver.stderr else ""
+            time.sleep(0.1)
+        driver.send_signal(signal.SIGKILL)
+        driver.wait(30)
+        finished_before = len(journal.read_text().splitlines())
+        assert 3 <= finished_before < 12
+        asked_before = len(stub.requests)
+        again = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    finally:
+        stub.close()
+    assert again.returncode == 0, again.stderr
+    records = lines(out)
+    assert [Path(r["_file"]).name for r in records] == [f"d{i:02d}.pdf" for i in range(12)]  # each once, in order
+    assert f"{finished_before} document(s) finished by an earlier run" in again.stderr
+    # the re-run asked only for what the journal did not hold (plus none twice)
+    assert len(stub.requests) - asked_before == 12 - finished_before
+
+
+def test_the_api_runs_on_ray_too(invoices, tmp_path):
+    import docvl
+
+    schema = REPO / "schemas" / "invoice.json"
+    local = [r.values for r in docvl.extract_many(invoices, schema, workers=1)]
+    on_ray = list(docvl.extract_many(invoices, schema, runner="ray", workers=2, journal=tmp_path / "j"))
+    assert [r.values for r in on_ray] == local
+    assert [Path(r.path).name for r in on_ray] == sorted(p.name for p in invoices.glob("*.pdf"))
+    with pytest.raises(docvl.errors.UsageError, match="engine object"):
+        from docvl.engines.scripted import ScriptedEngine
+
+        list(docvl.extract_many(invoices, schema, runner="ray", engine=ScriptedEngine(["{}"])))
