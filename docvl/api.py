@@ -40,6 +40,7 @@ from docvl.results import DocumentResult, ErrorItem
 from docvl.schema import as_schema
 from docvl.tasks.ask import DEFAULT_MAX_REQUESTS, AskOptions, ask_document, ask_user_text
 from docvl.tasks.extract import ExtractOptions, extract_document, extract_user_text
+from docvl.tasks.inputs import fetching
 
 __all__ = ["ExtractResult", "ask", "ask_many", "extract", "extract_many", "plan"]
 
@@ -228,7 +229,7 @@ def _run(
         parallel = engines.concurrency if run.engine.capabilities.parallel_requests else 1
         outcomes = runner(
             files,
-            work,
+            fetching(run.sources.remote, work, task_key["task"]),
             concurrency=parallel,
             journal=log,
             done=done,

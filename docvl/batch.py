@@ -58,11 +58,13 @@ class Journal:
         *,
         on_append: Callable[[DocumentResult], None] | None = None,
         key_of: Callable[[Path], str | None] = content_hash,
+        name_of: Callable[[Path], str] = str,
     ) -> None:
         self.path, self.run = path, run
         # what finds an input's entry: its content (the local runner: a renamed file still counts), or
         # what a listing says of it (the Ray runner: ray_runner.stamp)
         self.key_of = key_of
+        self.name_of = name_of  # how a result names its input (an attachment's or a URL's name, not a temp file)
         self.on_append = on_append  # told of each result as it is journaled, under the lock
         self._lock = threading.Lock()
 
@@ -89,7 +91,9 @@ class Journal:
             return {}
         found = {path: done.get(self.key_of(path) or "") for path in files}
         # the result names the file as it is called now (a renamed file, or two copies of one file)
-        return {path: result.model_copy(update={"path": str(path)}) for path, result in found.items() if result}
+        return {
+            path: result.model_copy(update={"path": self.name_of(path)}) for path, result in found.items() if result
+        }
 
     def reset(self) -> None:
         self.path.unlink(missing_ok=True)

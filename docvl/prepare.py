@@ -131,7 +131,7 @@ class Prepared:
             # other pages, so its results are not this run's
             token_counter=self.planning.counter.name,
         )
-        return Journal(path, key, key_of=self.journal_key)
+        return Journal(path, key, key_of=self.journal_key, name_of=self.sources.display)
 
 
 def prepare(
@@ -209,7 +209,8 @@ def prepare(
         "debug": documents.debug,
     }
     groups = {"planning": planning, "documents": documents, "drawing": drawing, "engines": engines, "batch": batch}
-    return Prepared(cfg, engine, sources, shared, groups, journal_key=stamp if ray else content_hash)
+    listed = stamp if ray else content_hash  # a local input's key; one at a URL has its listing's
+    return Prepared(cfg, engine, sources, shared, groups, journal_key=lambda path: sources.key(path) or listed(path))
 
 
 def check_ray_run(engines: EngineChoice, documents: Documents) -> None:

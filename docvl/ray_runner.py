@@ -17,7 +17,8 @@ only resumes file-to-file pipelines. So the resume journal stays docvl's: it is 
 path, size and modification time (a listing, not a read: a cluster's inputs are not read twice), and
 a re-run of the same command (after a SIGKILL of the driver, say) runs only what is not in it.
 
-Inputs must be visible to every node at the same path (a shared file system), as for any Ray job.
+Inputs at storage URLs (s3://, gs://, ...; docvl.storage) are fetched by the actor that reads them; local
+inputs must be visible to every node at the same path (a shared file system), as for any Ray job.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 from docvl.batch import FailureLimit, Journal, Outcome, run_batch
 from docvl.errors import UsageError
 from docvl.results import DocumentResult
+from docvl.storage import RemoteFile
+from docvl.tasks.inputs import fetching
 
 if TYPE_CHECKING:  # prepare imports this module (stamp, import_ray)
     from docvl.prepare import Prepared
@@ -101,11 +105,19 @@ class DocumentActor:
         _quiet_logs()
         self._run, self._close = self.task.open(self.concurrency)
         self._threads = ThreadPoolExecutor(max_workers=self.concurrency)
+        self._fetched = tempfile.TemporaryDirectory(prefix="docvl-ray-inputs-")  # inputs at URLs, one at a time
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        paths = [Path(str(p)) for p in batch["path"]]
-        results = list(self._threads.map(self._run, paths))
+        items = [(int(i), str(p), str(u)) for i, p, u in zip(batch["index"], batch["path"], batch["url"], strict=True)]
+        results = list(self._threads.map(self._one, items))
         return {"index": batch["index"], "result": [r.model_dump_json() for r in results]}
+
+    def _one(self, item: tuple[int, str, str]) -> DocumentResult:
+        index, path, url = item
+        if not url:
+            return self._run(Path(path))
+        local = Path(self._fetched.name) / f"{index:06d}{Path(url.rsplit('/', 1)[-1]).suffix}"
+        return fetching({local: RemoteFile(url, "")}, self._run, self.task.kind)(local)
 
     def __del__(self) -> None:
         close = getattr(self, "_close", None)
@@ -122,6 +134,7 @@ class RayRunner:
     task: RemoteTask
     address: str | None = None  # a cluster to join (RAY_ADDRESS); None: a local Ray started for the run
     actors: int | None = None  # None: one per CPU of the cluster
+    remote: dict[Path, RemoteFile] = field(default_factory=dict)  # inputs at URLs: the actors fetch them
 
     def __call__(
         self,
@@ -173,7 +186,8 @@ class RayRunner:
         actors = self.actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
         actors = min(actors, len(todo))
         share = max(1, math.ceil(concurrency / actors))
-        items = [{"index": i, "path": str(path)} for i, path in todo]
+        urls = {path: found.url for path, found in self.remote.items()}
+        items = [{"index": i, "path": str(path), "url": urls.get(path, "")} for i, path in todo]
         dataset = ray.data.from_items(items, override_num_blocks=min(len(items), actors * 4))
         # Ray Data restarts a lost actor and retries its batch by default (max_restarts / max_task_retries -1)
         mapped = dataset.map_batches(
@@ -202,7 +216,7 @@ def runner_for(
     if batch.runner != "ray":
         return run_batch
     task = RemoteTask(kind, run.groups, user=user, think=think, own=own, engine_extra=engine_extra)
-    return RayRunner(task, address=batch.ray_address, actors=run.groups["drawing"].workers)
+    return RayRunner(task, address=batch.ray_address, actors=run.groups["drawing"].workers, remote=run.sources.remote)
 
 
 def import_ray() -> Any:

@@ -184,3 +184,13 @@ def test_the_api_runs_on_ray_too(invoices, tmp_path):
         from docvl.engines.scripted import ScriptedEngine
 
         list(docvl.extract_many(invoices, schema, runner="ray", engine=ScriptedEngine(["{}"])))
+
+
+def test_ray_runner_reads_inputs_at_urls_on_its_workers(run_cli, invoices, tmp_path):
+    schema = REPO / "schemas" / "invoice.json"
+    local, on_ray = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
+    assert run_cli("extract", f"file://{invoices}", "--schema", schema, "-o", local).code == 0
+    result = run_cli("extract", f"file://{invoices}", "--schema", schema, "-o", on_ray, "--runner", "ray")
+    assert result.code == 0, result.err
+    assert on_ray.read_text() == local.read_text()
+    assert json.loads(on_ray.read_text().splitlines()[0])["_file"].startswith(f"file://{invoices}/")

@@ -58,7 +58,7 @@ def ask_command(
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--output",
             "-o",
@@ -96,8 +96,8 @@ def ask_command(
         raise UsageError("--json prints whole results; -o/--format write one row per document", fix="use one of them")
     sink = None
     if output is not None or fmt is not None:  # rows: to the file, or in --format on stdout
-        kind = output_format(output, fmt)
-        sink = BatchOutput(  # checks -o before any work
+        kind = output_format(Path(output) if output is not None else None, fmt)
+        sink = BatchOutput.to(  # checks -o before any work
             output,
             kind,
             to_row=lambda result: answer_record(result, reasoning=show_reasoning),
@@ -131,7 +131,7 @@ def ask_command(
     try:
         code = run_and_report(
             sources.files,
-            named(sources, lambda path: ask_document(path, options, engine=eng, planning=cfg)),
+            named(sources, lambda path: ask_document(path, options, engine=eng, planning=cfg), "ask"),
             concurrency=engines.concurrency if eng.capabilities.parallel_requests else 1,
             flags=BatchFlags(
                 report=batch.report, fail_fast=batch.fail_fast, max_failures=batch.max_failures, quiet=batch.quiet

@@ -49,7 +49,7 @@ def extract_command(
         typer.Option("--schema", "-s", help="JSON Schema file (draft 2020-12) or a pydantic model as module:Class."),
     ],
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--output", "-o", help="Output file: .json, .jsonl or .csv (default: JSON on stdout)."),
     ] = None,
     fmt: Annotated[
@@ -100,10 +100,10 @@ def extract_command(
 ) -> None:
     err = stderr()
     the_schema = load_schema(schema)
-    kind = output_format(output, fmt)
+    kind = output_format(Path(output) if output is not None else None, fmt)
     format_records([], kind, csv_lines)  # checks --csv-lines before any work
     fields = list(the_schema["properties"])
-    sink = BatchOutput(  # checks -o before any work
+    sink = BatchOutput.to(  # checks -o before any work
         output,
         kind,
         to_row=lambda result: record(result, fields),
@@ -131,7 +131,7 @@ def extract_command(
     try:
         code = run_and_report(
             sources.files,
-            named(sources, lambda path: extract_document(path, options, engine=eng, planning=cfg)),
+            named(sources, lambda path: extract_document(path, options, engine=eng, planning=cfg), "extract"),
             concurrency=engines.concurrency if eng.capabilities.parallel_requests else 1,
             flags=BatchFlags(
                 report=batch.report, fail_fast=batch.fail_fast, max_failures=batch.max_failures, quiet=batch.quiet

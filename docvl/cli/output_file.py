@@ -16,6 +16,7 @@ from rich.markup import escape
 from docvl.batch import Journal, Outcome, journal_path
 from docvl.errors import EXIT_DOCUMENT_FAILED, UsageError
 from docvl.results import DocumentResult
+from docvl.storage import is_url, output_cache, upload
 from docvl.write import append_line, check_writable, jsonl_line, write_atomic
 
 Row = dict[str, Any]
@@ -37,6 +38,15 @@ class BatchOutput:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("ok", "partial", "failed"), 0))
     journal: Journal | None = None
     done: dict[Path, DocumentResult] = field(default_factory=dict)
+    upload: str | None = None  # -o at a storage URL: ``path`` is its local copy, uploaded by finish
+
+    @classmethod
+    def to(cls, output: str | None, kind: str, **how: Any) -> BatchOutput:
+        """The output ``-o`` names: a local file, a storage URL (written in docvl's cache folder beside
+        its journal, so a re-run here resumes, and uploaded whole at the end), or None for stdout."""
+        if output is not None and is_url(output):
+            return cls(output_cache(output), kind, upload=output, **how)
+        return cls(Path(output) if output is not None else None, kind, **how)
 
     def __post_init__(self) -> None:
         if self.path is not None:
@@ -96,18 +106,23 @@ class BatchOutput:
             # and a file an earlier run wrote is left as it was
             if not self._existed:
                 output.unlink(missing_ok=True)
-            err.print(f"{self._count()} (nothing written{f'; {output} left as it was' if self._existed else ''})")
+            left = f"; {self.upload or output} left as it was" if self._existed or self.upload else ""
+            err.print(f"{self._count()} (nothing written{left})")
             return
         else:
             try:
                 write_atomic(output, text)
+                if self.upload is not None:
+                    upload(output, self.upload)
             except OSError as exc:
+                where = self.upload or output
                 err.print(
-                    f"[bold red]error[/]: cannot write {escape(str(output))}: {escape(str(exc))} — check the path "
-                    "and free space"
+                    f"[bold red]error[/]: cannot write {escape(str(where))}: {escape(str(exc))} — check the path "
+                    "(and for a URL the credentials), and free space; a re-run of the same command resumes"
                 )
                 raise typer.Exit(EXIT_DOCUMENT_FAILED) from exc
-        where = f" -> {output}" if output else (" (nothing written)" if not self.rows else "")
+        shown = self.upload or output
+        where = f" -> {shown}" if shown else (" (nothing written)" if not self.rows else "")
         err.print(self._count() + where)
 
     def _count(self) -> str:

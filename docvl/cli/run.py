@@ -48,6 +48,7 @@ from docvl.load.sources import Sources
 from docvl.options import Batch, Documents, Drawing, EngineChoice, PlanningOptions
 from docvl.prepare import Prepared
 from docvl.results import DocumentResult
+from docvl.tasks.inputs import fetching
 from docvl.tasks.pipeline import collecting_warnings, internal_error
 from docvl.write import write_atomic
 
@@ -355,8 +356,10 @@ def _said_on(err: Console) -> dict[str, Any]:
     }
 
 
-def named(sources, task: Callable[[Path], DocumentResult]) -> Callable[[Path], DocumentResult]:
-    """``task`` with its result named as the user knows the file (an attachment: outer.pdf#invoice.pdf)."""
+def named(sources: Sources, task: Callable[[Path], DocumentResult], kind: str) -> Callable[[Path], DocumentResult]:
+    """``task`` (``kind``: "ask" / "extract") with its result named as the user knows the file (an
+    attachment: outer.pdf#invoice.pdf; an input at a URL, fetched for it: the URL)."""
+    task = fetching(sources.remote, task, kind)
     if not sources.names:
         return task
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from docvl.errors import InputError, UsageError
 from docvl.load.document import DocumentWarning
 from docvl.load.sniff import DOCUMENT_EXTENSIONS, sniff
+from docvl.storage import RemoteFile, is_url, list_url
 
 _GLOB_CHARS = set("*?[")
 
@@ -20,13 +21,33 @@ class Sources:
     files: list[Path] = field(default_factory=list)
     # Files found inside folders that are neither PDFs nor images (by content). Named files are never
     # skipped: they go to the load stage, which reports what is wrong with them.
-    skipped: list[Path] = field(default_factory=list)
+    skipped: list[Path | str] = field(default_factory=list)  # a str: an entry at a URL
     # How a file is shown when it is not a path the user gave: an embedded file saved to a temporary
     # folder is "outer.pdf#invoice.pdf" (with_attachments)
     names: dict[Path, str] = field(default_factory=dict)
     # what with_attachments was told about embedded files it could not read, as (outer file, warning)
     notes: list[tuple[Path, DocumentWarning]] = field(default_factory=list)
+    # Inputs at URLs (docvl.storage), by the local path each is fetched to when its turn comes (in a
+    # temporary folder of the run; docvl.tasks.inputs.fetching) and named by its URL.
+    remote: dict[Path, RemoteFile] = field(default_factory=dict)
     _folder: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
+    _staging: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
+
+    def add_remote(self, found: RemoteFile) -> None:
+        if any(r.url == found.url for r in self.remote.values()):
+            return  # named twice: processed once
+        if self._staging is None:
+            self._staging = tempfile.TemporaryDirectory(prefix="docvl-inputs-")
+        suffix = Path(found.url.rsplit("/", 1)[-1]).suffix
+        path = Path(self._staging.name) / f"{len(self.remote):06d}{suffix}"
+        self.remote[path] = found
+        self.names[path] = found.url
+        self.files.append(path)
+
+    def key(self, path: Path) -> str | None:
+        """The journal's key for an input at a URL (from its listing), None for a local file."""
+        found = self.remote.get(path)
+        return found.stamp if found is not None else None
 
     def display(self, path: Path) -> str:
         """``path`` as messages and results name it."""
@@ -63,7 +84,7 @@ def discover(inputs: list[str]) -> Sources:
     out = Sources()
     seen: set[Path] = set()
 
-    def add(path: Path, target: list[Path]) -> None:
+    def add(path: Path, target: list[Path] | list[Path | str]) -> None:
         try:
             key = path.resolve()
         except (OSError, RuntimeError):  # a symlink loop: the load stage reports the file
@@ -73,6 +94,12 @@ def discover(inputs: list[str]) -> Sources:
             target.append(path)
 
     for raw in inputs:
+        if is_url(raw):
+            files, skipped = list_url(raw)
+            for found in files:
+                out.add_remote(found)
+            out.skipped.extend(skipped)
+            continue
         path = Path(raw).expanduser()
         if _is_dir(path):
             for child in _walk(path, out):
