@@ -149,7 +149,7 @@ def extract_many(
     JSON (`docvl extract --structured`)."""
     the_schema = as_schema(schema)
     model_class = schema if isinstance(schema, type) and issubclass(schema, BaseModel) else None
-    extra = {"structured": structured} if structured != "auto" else {}
+    extra: dict[str, Any] = {"structured": structured} if structured != "auto" else {}
     run = _prepare(sources, engine, options, user=extract_user_text(the_schema), think=think, **extra)
     own: dict[str, Any] = {
         "schema": the_schema, "retries": retries, "confidence": confidence, "min_confidence": min_confidence,

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from docvl.batch import FailureLimit, Journal, Outcome, run_batch
 from docvl.errors import UsageError
 from docvl.results import DocumentResult
+from docvl.shards import Rows, ShardTarget
 from docvl.storage import RemoteFile
 from docvl.tasks.inputs import fetching
 
@@ -68,6 +69,8 @@ class RemoteTask:
     think: bool
     own: dict[str, Any] = field(default_factory=dict)  # AskOptions / ExtractOptions fields of the task
     engine_extra: dict[str, Any] = field(default_factory=dict)  # extract's --structured
+    shards: ShardTarget | None = None  # --output-dir: each batch's records written there by its actor
+    rows: Rows | None = None  # how a result becomes a record in a shard
 
     def open(self, concurrency: int) -> tuple[Callable[[Path], DocumentResult], Callable[[], None]]:
         """The task as a function of one path, and what closes it. ``concurrency``: this actor's share."""
@@ -110,6 +113,15 @@ class DocumentActor:
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         items = [(int(i), str(p), str(u)) for i, p, u in zip(batch["index"], batch["path"], batch["url"], strict=True)]
         results = list(self._threads.map(self._one, items))
+        shards, rows = self.task.shards, self.task.rows
+        if shards is not None and rows is not None:
+            # before the results go back: the driver journals a document only once its record is written,
+            # and a retried batch writes the same shard again under the same name
+            written = [
+                rows(r, str(k) or None) for r, k in zip(results, batch["key"], strict=True) if r.status != "failed"
+            ]
+            if written:
+                shards.write(items[0][0], items[-1][0], written)
         return {"index": batch["index"], "result": [r.model_dump_json() for r in results]}
 
     def _one(self, item: tuple[int, str, str]) -> DocumentResult:
@@ -155,7 +167,8 @@ class RayRunner:
         if todo:
             _start(ray, self.address)
             started = True
-        arriving: Iterator[tuple[int, DocumentResult]] = self._run(ray, todo, concurrency) if todo else iter(())
+        key_of = journal.key_of if journal is not None else stamp
+        arriving: Iterator[tuple[int, DocumentResult]] = self._run(ray, todo, concurrency, key_of) if todo else iter(())
         try:
             failures = 0
             for index, path in enumerate(files):
@@ -182,12 +195,22 @@ class RayRunner:
             if started and self.address is None:
                 ray.shutdown()
 
-    def _run(self, ray: Any, todo: list[tuple[int, Path]], concurrency: int) -> Iterator[tuple[int, DocumentResult]]:
+    def _run(
+        self, ray: Any, todo: list[tuple[int, Path]], concurrency: int, key: Callable[[Path], str | None]
+    ) -> Iterator[tuple[int, DocumentResult]]:
         actors = self.actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
         actors = min(actors, len(todo))
         share = max(1, math.ceil(concurrency / actors))
         urls = {path: found.url for path, found in self.remote.items()}
-        items = [{"index": i, "path": str(path), "url": urls.get(path, "")} for i, path in todo]
+        items = [
+            {
+                "index": i,
+                "path": str(path),
+                "url": urls.get(path, ""),
+                "key": (key(path) or "") if self.task.shards else "",
+            }
+            for i, path in todo
+        ]
         dataset = ray.data.from_items(items, override_num_blocks=min(len(items), actors * 4))
         # Ray Data restarts a lost actor and retries its batch by default (max_restarts / max_task_retries -1)
         mapped = dataset.map_batches(
@@ -207,7 +230,14 @@ class RayRunner:
 
 
 def runner_for(
-    run: Prepared, kind: str, *, user: str, think: bool, own: dict[str, Any], **engine_extra: Any
+    run: Prepared,
+    kind: str,
+    *,
+    user: str,
+    think: bool,
+    own: dict[str, Any],
+    shards: tuple[ShardTarget, Rows] | None = None,
+    **engine_extra: Any,
 ) -> Callable[..., Iterator[Outcome]]:
     """The batch's runner (CLI and API): this process (docvl.batch.run_batch), or with --runner ray a
     RayRunner whose actors run ``kind`` ("ask" / "extract") with the task's own options ``own``, set up
@@ -215,7 +245,10 @@ def runner_for(
     batch = run.groups["batch"]
     if batch.runner != "ray":
         return run_batch
-    task = RemoteTask(kind, run.groups, user=user, think=think, own=own, engine_extra=engine_extra)
+    target, rows = shards if shards is not None else (None, None)
+    task = RemoteTask(
+        kind, run.groups, user=user, think=think, own=own, engine_extra=engine_extra, shards=target, rows=rows
+    )
     return RayRunner(task, address=batch.ray_address, actors=run.groups["drawing"].workers, remote=run.sources.remote)
 
 

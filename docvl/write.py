@@ -139,7 +139,7 @@ def current_umask() -> int:
     return current
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Write beside the target, flush to disk, then rename over it: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     # mkstemp makes the file 0600; the output gets the mode a plain open() would give it (or keeps the
@@ -148,8 +148,8 @@ def write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text if isinstance(text, bytes) else text.encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -194,3 +194,51 @@ def test_ray_runner_reads_inputs_at_urls_on_its_workers(run_cli, invoices, tmp_p
     assert result.code == 0, result.err
     assert on_ray.read_text() == local.read_text()
     assert json.loads(on_ray.read_text().splitlines()[0])["_file"].startswith(f"file://{invoices}/")
+
+
+def test_an_actor_killed_mid_run_is_replaced_and_no_document_is_lost_or_written_twice(many, tmp_path):
+    import psutil
+
+    folder, schema = many
+    stub = StubServer()
+    stub.default = lambda body: Scripted(body=completion(GOOD), delay=0.3)
+    out = tmp_path / "out.jsonl"
+    command = [
+        sys.executable, "-m", "docvl", "extract", str(folder), "--schema", str(schema), "-o", str(out),
+        "--runner", "ray", "--workers", "2", "--concurrency", "2", "--server", stub.url, "--report", str(tmp_path / "r.json"),
+    ]  # fmt: skip
+    killed = []
+    try:
+        driver = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
+        deadline = time.monotonic() + 120
+        while not killed and time.monotonic() < deadline and driver.poll() is None:
+            if len(stub.requests) >= 2:  # actors are at work
+                for proc in psutil.process_iter(["cmdline"]):
+                    if any("MapWorker" in part for part in proc.info["cmdline"] or ()):
+                        proc.kill()
+                        killed.append(proc.pid)
+                        break
+            time.sleep(0.05)
+        _, err = driver.communicate(timeout=300)
+    finally:
+        stub.close()
+    assert killed, "no actor process was found to kill"
+    assert driver.returncode == 0, err.decode()
+    names = [Path(r["_file"]).name for r in lines(out)]
+    assert names == [f"d{i:02d}.pdf" for i in range(12)]  # every document once, in input order
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert [Path(d["path"]).name for d in report["documents"]] == names
+
+
+def test_ray_workers_write_parquet_shards_each_document_once(run_cli, invoices, tmp_path):
+    pd = pytest.importorskip("pandas")
+    schema = REPO / "schemas" / "invoice.json"
+    out = tmp_path / "shards"
+    result = run_cli(
+        "extract", invoices, "--schema", schema, "--output-dir", out, "--format", "parquet", "--runner", "ray"
+    )
+    assert result.code == 0, result.err
+    assert "shards written by the Ray workers" in result.err
+    frame = pd.concat([pd.read_parquet(p) for p in sorted(out.glob("part-*.parquet"))])
+    assert sorted(frame["_file"]) == sorted(str(p) for p in invoices.glob("*.pdf"))  # each once
+    assert all(key.startswith(f"{invoices}/") for key in frame["_doc_key"])  # path|size|mtime

@@ -109,3 +109,56 @@ def test_an_input_that_vanishes_before_its_turn_fails_alone(run_cli, bucket, tmp
     assert result.code == 1
     assert f"error: file://{gone}: could not be downloaded" in result.err
     assert len(records(out)) == 3
+
+
+# -- --output-dir: shards -----------------------------------------------------------------------------------
+
+
+def shard_rows(folder: Path) -> list[dict]:
+    return [
+        json.loads(line) for shard in sorted(folder.glob("part-*.jsonl")) for line in shard.read_text().splitlines()
+    ]
+
+
+def test_output_dir_writes_shards_with_doc_keys_and_resumes(run_cli, bucket, tmp_path, monkeypatch):
+    import docvl.cli.output_file
+    import docvl.shards
+
+    monkeypatch.setattr(docvl.cli.output_file, "SHARD_ROWS", 3)  # 4 documents: two shards
+    out = tmp_path / "shards"
+    result = run_cli("extract", bucket, "--schema", SCHEMA, "--output-dir", out)
+    assert result.code == 0, result.err
+    assert "(2 new shard(s))" in result.err
+    assert sorted(p.name for p in out.glob("part-*")) == [
+        "part-00000000-00000002.jsonl",
+        "part-00000003-00000003.jsonl",
+    ]
+    rows = shard_rows(out)
+    assert [Path(r["_file"]).name for r in rows] == sorted(p.name for p in bucket.glob("*.pdf"))
+    from docvl.batch import content_hash
+
+    assert [r["_doc_key"] for r in rows] == [content_hash(Path(r["_file"])) for r in rows]
+    again = run_cli("extract", bucket, "--schema", SCHEMA, "--output-dir", out)
+    assert "4 document(s) finished by an earlier run" in again.err and "(0 new shard(s))" in again.err
+    assert shard_rows(out) == rows  # nothing written twice
+    assert docvl.shards.SHARD_FORMATS == ("jsonl", "parquet")
+
+
+def test_output_dir_at_a_url_in_parquet(run_cli, bucket, tmp_path, monkeypatch):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow", reason="Parquet shards need pyarrow (the ray extra brings it)")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    target = tmp_path / "remote-shards"
+    result = run_cli("extract", bucket, "--schema", SCHEMA, "--output-dir", f"file://{target}", "--format", "parquet")
+    assert result.code == 0, result.err
+    (shard,) = target.glob("part-*.parquet")
+    frame = pd.read_parquet(shard)
+    assert list(frame["_file"]) == [str(p) for p in sorted(bucket.glob("*.pdf"))]
+    assert frame["_doc_key"].notna().all()
+
+
+def test_output_dir_and_o_together_or_a_bad_format_are_refused(run_cli, bucket, tmp_path):
+    both = run_cli("extract", bucket, "--schema", SCHEMA, "--output-dir", tmp_path / "s", "-o", tmp_path / "o.jsonl")
+    assert both.code == 2 and "pass one of them" in both.err
+    csv = run_cli("extract", bucket, "--schema", SCHEMA, "--output-dir", tmp_path / "s", "--format", "csv")
+    assert csv.code == 2 and "jsonl or parquet" in csv.err

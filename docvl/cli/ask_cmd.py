@@ -13,11 +13,12 @@ from rich.markup import escape
 from docvl.batch import Outcome
 from docvl.cli import options as opt
 from docvl.cli.console import stderr, stdout
-from docvl.cli.output_file import BatchOutput
+from docvl.cli.output_file import BatchOutput, ShardOutput, shard_output
 from docvl.cli.run import BatchFlags, docvl_command, named, prepare_run, run_and_report
 from docvl.errors import UsageError
 from docvl.ray_runner import runner_for
 from docvl.results import DocumentResult
+from docvl.shards import Rows
 from docvl.tasks.ask import DEFAULT_MAX_REQUESTS, AskOptions, ask_document, ask_user_text
 from docvl.write import FORMATS, answer_record, format_rows, output_format
 
@@ -71,9 +72,11 @@ def ask_command(
         typer.Option(
             "--format",
             metavar=opt.choices(*FORMATS),
-            help="json, jsonl or csv: -o's format (default: its extension), or without -o rows on stdout.",
+            help="json, jsonl or csv: -o's format (default: its extension), or without -o rows on stdout; "
+            "jsonl or parquet with --output-dir.",
         ),
     ] = None,
+    output_dir: opt.OutputDir = None,
     think: opt.Think = False,
     show_reasoning: Annotated[
         bool, typer.Option("--show-reasoning", help="Print the model's reasoning trace too.")
@@ -94,8 +97,13 @@ def ask_command(
     out, err = stdout(), stderr()
     if (output is not None or fmt is not None) and as_json:
         raise UsageError("--json prints whole results; -o/--format write one row per document", fix="use one of them")
-    sink = None
-    if output is not None or fmt is not None:  # rows: to the file, or in --format on stdout
+    sink: BatchOutput | ShardOutput | None = None
+    shards = shard_output(output_dir, output, fmt, Rows("ask", reasoning=show_reasoning), batch.runner)
+    if shards is not None:
+        if as_json:
+            raise UsageError("--json prints whole results; --output-dir writes shards", fix="use one of them")
+        sink = shards
+    elif output is not None or fmt is not None:  # rows: to the file, or in --format on stdout
         kind = output_format(Path(output) if output is not None else None, fmt)
         sink = BatchOutput.to(  # checks -o before any work
             output,
@@ -141,7 +149,14 @@ def ask_command(
             journal=sink.journal if sink else None,
             done=sink.done if sink else None,
             on_outcome=show,
-            runner=runner_for(run, "ask", user=ask_user_text(question), think=think, own=own),
+            runner=runner_for(
+                run,
+                "ask",
+                user=ask_user_text(question),
+                think=think,
+                own=own,
+                shards=(shards.target, shards.rows) if shards is not None else None,
+            ),
         )
     finally:
         run.close()

@@ -9,10 +9,11 @@ import typer
 
 from docvl.cli import options as opt
 from docvl.cli.console import stderr
-from docvl.cli.output_file import BatchOutput
+from docvl.cli.output_file import BatchOutput, ShardOutput, shard_output
 from docvl.cli.run import BatchFlags, docvl_command, named, prepare_run, run_and_report
 from docvl.ray_runner import runner_for
 from docvl.schema import load_schema
+from docvl.shards import Rows
 from docvl.tasks.extract import ExtractOptions, extract_document, extract_user_text
 from docvl.write import CSV_LINES, FORMATS, format_records, format_rows, output_format, record
 
@@ -55,7 +56,9 @@ def extract_command(
     fmt: Annotated[
         str | None,
         typer.Option(
-            "--format", metavar=opt.choices(*FORMATS), help="json, jsonl or csv (default: from -o's extension)."
+            "--format",
+            metavar=opt.choices(*FORMATS),
+            help="json, jsonl or csv (default: from -o's extension); jsonl or parquet with --output-dir.",
         ),
     ] = None,
     csv_lines: Annotated[
@@ -66,6 +69,7 @@ def extract_command(
             help="CSV arrays: explode (one row per item) or json (the array in one cell).",
         ),
     ] = "explode",
+    output_dir: opt.OutputDir = None,
     retries: Annotated[
         int, typer.Option("--retries", min=0, max=10, help="Re-asks when a reply does not validate.")
     ] = 2,
@@ -100,15 +104,20 @@ def extract_command(
 ) -> None:
     err = stderr()
     the_schema = load_schema(schema)
-    kind = output_format(Path(output) if output is not None else None, fmt)
-    format_records([], kind, csv_lines)  # checks --csv-lines before any work
     fields = list(the_schema["properties"])
-    sink = BatchOutput.to(  # checks -o before any work
-        output,
-        kind,
-        to_row=lambda result: record(result, fields),
-        format_rows=lambda rows: format_rows(rows, kind, csv_lines, fields),
-    )
+    shards = shard_output(output_dir, output, fmt, Rows("extract", tuple(fields)), batch.runner)
+    sink: BatchOutput | ShardOutput
+    if shards is not None:
+        sink = shards
+    else:
+        kind = output_format(Path(output) if output is not None else None, fmt)
+        format_records([], kind, csv_lines)  # checks --csv-lines before any work
+        sink = BatchOutput.to(  # checks -o before any work
+            output,
+            kind,
+            to_row=lambda result: record(result, fields),
+            format_rows=lambda rows: format_rows(rows, kind, csv_lines, fields),
+        )
     run, pages_bar = prepare_run(
         files, err, user=extract_user_text(the_schema), think=think,
         planning=planning, documents=documents, drawing=drawing, engines=engines, batch=batch,
@@ -142,7 +151,13 @@ def extract_command(
             done=sink.done,
             on_outcome=sink.collect,
             runner=runner_for(
-                run, "extract", user=extract_user_text(the_schema), think=think, own=own, structured=structured
+                run,
+                "extract",
+                user=extract_user_text(the_schema),
+                think=think,
+                own=own,
+                structured=structured,
+                shards=(shards.target, shards.rows) if shards is not None else None,
             ),
         )
     finally:

@@ -439,6 +439,17 @@ ENGINE_GROUP = OptionGroup(
     },
     EngineChoice,
 )
+OutputDir = Annotated[
+    str | None,
+    typer.Option(
+        "--output-dir",
+        help="For very large runs: records as shard files in this folder or storage URL (JSONL, or Parquet with "
+        "--format parquet), each record with a _doc_key column; under --runner ray each worker writes its own. "
+        "Resumable like -o.",
+        rich_help_panel=BATCH,
+        show_default=False,
+    ),
+]
 RunnerOption = Annotated[
     str,
     typer.Option(

@@ -16,6 +16,7 @@ from rich.markup import escape
 from docvl.batch import Journal, Outcome, journal_path
 from docvl.errors import EXIT_DOCUMENT_FAILED, UsageError
 from docvl.results import DocumentResult
+from docvl.shards import SHARD_ROWS, Rows, ShardTarget
 from docvl.storage import is_url, output_cache, upload
 from docvl.write import append_line, check_writable, jsonl_line, write_atomic
 
@@ -128,3 +129,81 @@ class BatchOutput:
     def _count(self) -> str:
         c = self.counts
         return f"{sum(c.values())} document(s): {c['ok']} ok, {c['partial']} partial, {c['failed']} failed"
+
+
+@dataclass
+class ShardOutput:
+    """`--output-dir`: records as shard files (docvl.shards) with BatchOutput's interface. Under the local
+    runner this writes a shard per SHARD_ROWS inputs and journals their documents only once their shard is
+    written, so a kill never leaves a journaled document out of every shard; under Ray (``ray``) the actors
+    write the shards of their batches, before the driver journals what they return."""
+
+    target: ShardTarget
+    rows: Rows
+    ray: bool = False
+    done: dict[Path, DocumentResult] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("ok", "partial", "failed"), 0))
+    shards: int = 0
+
+    def __post_init__(self) -> None:
+        self.target.check()
+        self._journal: Journal | None = None
+        self._buffer: list[tuple[int, Outcome]] = []
+        self._position: dict[Path, int] = {}
+
+    @property
+    def journal(self) -> Journal | None:
+        """What the runner journals into: Ray's driver does, after the actors wrote the shards; the local
+        runner does not (flush does, after the shard)."""
+        return self._journal if self.ray else None
+
+    def resume(self, files: list[Path], *, force: bool, journal: Callable[[Path], Journal]) -> None:
+        where = self.target.where
+        folder = output_cache(where.rstrip("/") + "/shards").parent if is_url(where) else Path(where)
+        self._journal = journal(folder / ".docvl-journal")
+        if force:
+            self._journal.reset()
+        self.done = self._journal.finished(files)
+        self._position = {path: i for i, path in enumerate(files)}
+
+    def collect(self, outcome: Outcome) -> None:
+        self.counts[outcome.result.status] += 1
+        if self.ray or outcome.reused or outcome.result.status == "failed":
+            return  # written by an actor, or in an earlier run's shard; failures are reported, not written
+        self._buffer.append((self._position[outcome.path], outcome))
+        if len(self._buffer) >= SHARD_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        assert self._journal is not None
+        keyed = [(o, self._journal.key_of(o.path)) for _, o in self._buffer]
+        self.target.write(self._buffer[0][0], self._buffer[-1][0], [self.rows(o.result, key) for o, key in keyed])
+        for outcome, key in keyed:
+            if key is not None:
+                self._journal.append(key, outcome.result)
+        self.shards += 1
+        self._buffer.clear()
+
+    def finish(self, files: list[Path], err: Console) -> None:
+        try:
+            self._flush()
+        except OSError as exc:
+            err.print(f"[bold red]error[/]: cannot write a shard to {escape(self.target.where)}: {escape(str(exc))}")
+            raise typer.Exit(EXIT_DOCUMENT_FAILED) from exc
+        c = self.counts
+        count = f"{sum(c.values())} document(s): {c['ok']} ok, {c['partial']} partial, {c['failed']} failed"
+        how = "shards written by the Ray workers" if self.ray else f"{self.shards} new shard(s)"
+        err.print(f"{count} -> {self.target.where} ({how})")
+
+
+def shard_output(
+    output_dir: str | None, output: str | None, fmt: str | None, rows: Rows, runner: str
+) -> ShardOutput | None:
+    """The sink for --output-dir, checked before any work; None without it."""
+    if output_dir is None:
+        return None
+    if output is not None:
+        raise UsageError("-o writes one file, --output-dir shards", fix="pass one of them")
+    return ShardOutput(ShardTarget(output_dir, fmt or "jsonl"), rows, ray=runner == "ray")
