@@ -242,3 +242,32 @@ def test_ray_workers_write_parquet_shards_each_document_once(run_cli, invoices, 
     frame = pd.concat([pd.read_parquet(p) for p in sorted(out.glob("part-*.parquet"))])
     assert sorted(frame["_file"]) == sorted(str(p) for p in invoices.glob("*.pdf"))  # each once
     assert all(key.startswith(f"{invoices}/") for key in frame["_doc_key"])  # path|size|mtime
+
+
+def test_max_failures_and_document_timeout_mean_the_same_on_ray(run_cli, many, tmp_path):
+    from tests.vllm_stub import error
+
+    folder, schema = many
+    stub = StubServer()
+    # every request is refused (HTTP 400): the driver stops at the second failure, as the local runner does
+    stub.default = lambda body: Scripted(status=400, body=error(400, "bad request"))
+    report = tmp_path / "r.json"
+    try:
+        result = run_cli(
+            "extract", folder, "--schema", schema, "--runner", "ray", "--workers", "1", "--concurrency", "1",
+            "--server", stub.url, "--max-failures", "2", "--report", report, "-o", tmp_path / "out.jsonl",
+        )  # fmt: skip
+        slow = StubServer()
+        slow.default = lambda body: Scripted(body=completion(GOOD), delay=5)
+        timed = run_cli(
+            "extract", folder / "d00.pdf", "--schema", schema, "--runner", "ray", "--server", slow.url,
+            "--document-timeout", "1", "--http-retries", "0",
+        )  # fmt: skip
+        slow.close()
+    finally:
+        stub.close()
+    assert result.code == 1
+    assert "stopped: 2 document(s) failed (--max-failures 2)" in result.err
+    payload = json.loads(report.read_text())
+    assert len(payload["documents"]) == 2 and len(payload["not_run"]) == 10
+    assert timed.code == 1 and "--document-timeout 1" in timed.err
