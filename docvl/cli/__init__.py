@@ -13,6 +13,7 @@ from docvl import __version__
 from docvl.cli.ask_cmd import HELP as ASK_HELP
 from docvl.cli.ask_cmd import ask_command
 from docvl.cli.console import error_line, stderr
+from docvl.cli.eval_cmd import app as eval_app
 from docvl.cli.extract_cmd import HELP as EXTRACT_HELP
 from docvl.cli.extract_cmd import extract_command
 from docvl.cli.plan_cmd import HELP as PLAN_HELP
@@ -34,6 +35,7 @@ app.command("ask", help=ASK_HELP, no_args_is_help=True)(ask_command)
 app.command("extract", help=EXTRACT_HELP, no_args_is_help=True)(extract_command)
 app.command("plan", help=PLAN_HELP, no_args_is_help=True)(plan_command)
 app.command("render", help=RENDER_HELP, no_args_is_help=True)(render_command)
+app.add_typer(eval_app, name="eval")
 
 
 def _version(value: bool) -> None:
