@@ -296,3 +296,20 @@ def test_numbers_in_table_rows_and_passages_mentioning_not_found():
     passage = "[Page 31] E-131 Gap not found Run media calibration E-217 Ribbon sensor misaligned Re-seat"
     assert score_answer(["Ribbon sensor misaligned"], passage, "str") == 1.0  # a passage, not an abstention
     assert score_answer(["Not answerable"], "Not found in the document.", None) == 1.0
+
+
+def test_the_html_report_is_one_self_contained_page(run_cli, corpus, tmp_path):
+    import re
+
+    invoices = corpus / "invoices"
+    schema = invoices / "schemas" / "invoice.json"
+    out = tmp_path / "out.jsonl"
+    run_cli("extract", invoices, "--schema", schema, "-o", out)
+    page = tmp_path / "eval.html"
+    result = run_cli("eval", "extract", invoices, "--schema", schema, "--pred", out, "--html", page)
+    assert result.code == 0, result.err
+    html = page.read_text()
+    assert html.startswith("<!doctype html>") and html.rstrip().endswith("</html>")
+    assert "<svg" in html and "F1 by field" in html and "invoice_number" in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing fetched from anywhere
+    assert "no confidences" in html  # a plot with nothing to show says why

@@ -17,6 +17,7 @@ from docvl.cli.console import stderr, stdout
 from docvl.cli.run import docvl_command, prepare_run
 from docvl.errors import EXIT_DOCUMENT_FAILED, UsageError
 from docvl.evaluate.datasets import load_extract, load_qa
+from docvl.evaluate.html import render
 from docvl.evaluate.metrics import Report, regressions, score_extract, score_qa
 from docvl.evaluate.predict import predict_extract, predict_qa
 from docvl.evaluate.scoring import FLOAT_TOLERANCE
@@ -59,6 +60,14 @@ PredOut = Annotated[
         show_default=False,
     ),
 ]
+HtmlOut = Annotated[
+    Path | None,
+    typer.Option(
+        "--html",
+        help="Write one self-contained page with the figures, tables and plots, to open in a browser.",
+        show_default=False,
+    ),
+]
 JsonOut = Annotated[
     Path | None,
     typer.Option("--json", help="Write every item and its score, and the figures, as JSON.", show_default=False),
@@ -83,6 +92,7 @@ def eval_qa(
     pred: Pred = None,
     output: PredOut = None,
     json_out: JsonOut = None,
+    html_out: HtmlOut = None,
     compare: Compare = None,
     max_drop: MaxDrop = 0.02,
     tolerance: Tolerance = FLOAT_TOLERANCE,
@@ -112,7 +122,7 @@ def eval_qa(
             run.close()
         failed = _keep(rows, output)
     report = score_qa(items, rows, f"{dataset} ({name})", tolerance=tolerance)
-    _finish(report, json_out, compare, max_drop, failed)
+    _finish(report, json_out, html_out, compare, max_drop, failed)
 
 
 @app.command("extract", help="Score records (docvl extract) against golden records.", no_args_is_help=True)
@@ -126,6 +136,7 @@ def eval_extract(
     pred: Pred = None,
     output: PredOut = None,
     json_out: JsonOut = None,
+    html_out: HtmlOut = None,
     compare: Compare = None,
     max_drop: MaxDrop = 0.02,
     tolerance: Tolerance = FLOAT_TOLERANCE,
@@ -170,7 +181,7 @@ def eval_extract(
             run.close()
         failed = _keep(rows, output)
     report = score_extract(items, rows, str(dataset), the_schema, tolerance=tolerance)
-    _finish(report, json_out, compare, max_drop, failed)
+    _finish(report, json_out, html_out, compare, max_drop, failed)
 
 
 # -- predictions ------------------------------------------------------------------------------------------
@@ -212,11 +223,15 @@ def _keep(rows: list[dict[str, Any]], output: Path | None) -> int:
 # -- output -----------------------------------------------------------------------------------------------
 
 
-def _finish(report: Report, json_out: Path | None, compare: Path | None, max_drop: float, failed: int) -> None:
+def _finish(
+    report: Report, json_out: Path | None, html_out: Path | None, compare: Path | None, max_drop: float, failed: int
+) -> None:
     out, err = stdout(), stderr()
     show(report, out)
     if json_out is not None:
         write_atomic(json_out, json.dumps(report.to_json(), indent=2, ensure_ascii=False, default=str) + "\n")
+    if html_out is not None:
+        write_atomic(html_out, render(report))
     code = 0
     if failed:
         err.print(f"{failed} item(s) failed to run (counted as wrong); their errors are in the predictions")

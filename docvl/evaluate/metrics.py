@@ -29,7 +29,7 @@ class Report:
     task: str  # "qa" | "extract"
     dataset: str
     headline: dict[str, float | None]
-    breakdowns: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    breakdowns: dict[str, dict[str, dict[str, float | int]]] = field(default_factory=dict)
     items: list[dict[str, Any]] = field(default_factory=list)
     calibration: dict[str, Any] | None = None
 
@@ -189,7 +189,7 @@ def score_extract(
                 "recall": c[0] / (c[0] + c[2]) if c[0] + c[2] else float("nan"),
                 "f1": _f1(c[0] / (c[0] + c[1]) if c[0] + c[1] else None, c[0] / (c[0] + c[2]) if c[0] + c[2] else None)
                 or 0.0,
-                "abstained_right": float(c[3]),
+                "abstained_right": c[3],
             }
             for name, c in sorted(counts.items())
         }
