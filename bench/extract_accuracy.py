@@ -1,12 +1,13 @@
-"""Per-field accuracy of `docvl extract` on the invoices of tests/corpus against their golden JSON.
+"""Per-field accuracy of `docvl extract` on the invoices of tests/corpus against their golden JSON: a call of
+`docvl extract` and `docvl eval extract --pred`, with the bench's baseline beside it.
 
     python bench/extract_accuracy.py [--engine text] [--server URL]
 
-Scoring (corpus README): money compared as numbers (golden files mix numbers and numeric strings),
-dates as ISO dates, strings after trimming and case-folding; the golden key `desc` is template
-metadata and ignored; `lines` are not scored here. A field counts when the golden file has it. The
-baseline, measured in the same run, is a predictor that always answers null (what a tool that finds
-nothing scores: 0).
+Scoring is `docvl eval`'s (docvl.evaluate): money and numbers compared as numbers whatever their
+formatting, dates as dates, strings after normalising; a null where the golden record has no value is a
+right abstention; line items matched one to one. The golden key `desc` is template metadata and ignored.
+The baseline, measured in the same run, is a predictor that always answers null (what a tool that finds
+nothing scores).
 """
 
 from __future__ import annotations
@@ -16,30 +17,10 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections import defaultdict
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _docs import corpus
-
-IGNORED = {"desc", "lines"}
-
-
-def same(field: str, want, got) -> bool:
-    if got is None:
-        return False
-    if isinstance(want, int | float) or field.startswith("amount") or field in {"qty", "price"}:
-        try:
-            return abs(float(want) - float(got)) < 0.005
-        except (TypeError, ValueError):
-            return False
-    if field.startswith("date"):
-        try:
-            return date.fromisoformat(str(want)) == date.fromisoformat(str(got))
-        except ValueError:
-            return False
-    return " ".join(str(want).split()).casefold() == " ".join(str(got).split()).casefold()
 
 
 def main() -> None:
@@ -48,42 +29,26 @@ def main() -> None:
     ap.add_argument("--server")
     args = ap.parse_args()
     invoices = corpus() / "invoices"
+    schema = invoices / "schemas" / "invoice.json"
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "out.jsonl"
-        cmd = [sys.executable, "-m", "docvl", "extract", str(invoices), "--schema", str(invoices / "schemas" / "invoice.json"),
-               "-o", str(out), "--engine", args.engine]  # fmt: skip
+        out, report, empty = Path(tmp) / "out.jsonl", Path(tmp) / "eval.json", Path(tmp) / "null.jsonl"
+        cmd = [sys.executable, "-m", "docvl", "extract", str(invoices), "--schema", str(schema), "-o", str(out),
+               "--engine", args.engine]  # fmt: skip
         if args.server:
             cmd += ["--server", args.server]
         subprocess.run(cmd, check=False, stderr=subprocess.DEVNULL)
-        records = {Path(r["_file"]).stem: r for r in map(json.loads, out.read_text().splitlines())}
-    per_field: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # field -> [right, total]
-    print(f"{'invoice':<20}{'fields':>7}{'right':>7}  wrong or missing")
-    for gold_path in sorted(invoices.glob("*.json")):
-        if gold_path.name == "manifest.json":
-            continue
-        gold = json.loads(gold_path.read_text())[0]
-        got = records.get(gold_path.stem, {})
-        right, misses = 0, []
-        for field, want in gold.items():
-            if field in IGNORED:
-                continue
-            ok = same(field, want, got.get(field))
-            per_field[field][0] += ok
-            per_field[field][1] += 1
-            right += ok
-            if not ok:
-                misses.append(f"{field}={got.get(field)!r} (want {want!r})")
-        total = sum(1 for f in gold if f not in IGNORED)
-        print(f"{gold_path.stem:<20}{total:>7}{right:>7}  {'; '.join(misses)[:300]}")
-    right = sum(r for r, _ in per_field.values())
-    total = sum(t for _, t in per_field.values())
-    print()
-    print(f"{'field':<18}{'right':>6}{'of':>5}")
-    for field, (r, t) in sorted(per_field.items(), key=lambda kv: -kv[1][1]):
-        print(f"{field:<18}{r:>6}{t:>5}")
-    print()
+        evaluate = [sys.executable, "-m", "docvl", "eval", "extract", str(invoices), "--schema", str(schema)]
+        done = subprocess.run([*evaluate, "--pred", str(out), "--json", str(report)], capture_output=True, text=True)
+        print(done.stdout)
+        empty.write_text("")
+        null = Path(tmp) / "null.json"
+        subprocess.run([*evaluate, "--pred", str(empty), "--json", str(null)], capture_output=True, text=True)
+        h, b = json.loads(report.read_text())["headline"], json.loads(null.read_text())["headline"]
+    f1 = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
     print(
-        f"engine {args.engine}: {right}/{total} fields right = {right / total:.1%}; always-null baseline: 0/{total} = 0.0%"
+        f"engine {args.engine}: field precision {f1(h['field_precision'])}, recall {f1(h['field_recall'])}, "
+        f"F1 {f1(h['field_f1'])}, records exact {f1(h['record_exact'])}; always-null baseline: F1 {f1(b['field_f1'])}, "
+        f"records exact {f1(b['record_exact'])}"
     )
 
 
