@@ -313,3 +313,19 @@ def test_the_html_report_is_one_self_contained_page(run_cli, corpus, tmp_path):
     assert "<svg" in html and "F1 by field" in html and "invoice_number" in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing fetched from anywhere
     assert "no confidences" in html  # a plot with nothing to show says why
+
+
+def test_eval_qa_against_a_stub_server_counts_tokens_and_pages(run_cli, doc, tmp_path, stub):
+    from tests.vllm_stub import Scripted, completion
+
+    data = tmp_path / "qa.csv"
+    data.write_text("file,question,answer,pages\ndoc.pdf,Which law governs?,Ireland,18\ndoc.pdf,How long is the term?,36,17\n")
+    stub.default = lambda body: Scripted(body=completion("Ireland\nPages: 18"))
+    result = run_cli("eval", "qa", data, "--server", stub.url, "--json", tmp_path / "e.json", "--pages", "15-20")
+    assert result.code == 0, result.err
+    report = json.loads((tmp_path / "e.json").read_text())
+    h = report["headline"]
+    assert h["items"] == 2 and h["accuracy"] == 0.5 and len(stub.requests) == 2
+    assert h["tokens_per_item"] == 1812 and h["requests_per_item"] == 1
+    assert [i["cited_pages"] for i in report["items"]] == [[18], [18]]
+    assert h["page_recall"] == 0.5 and h["sent_recall"] == 1.0  # pages 15-20 were sent; 18 cited both times
