@@ -29,7 +29,9 @@ most it had in flight at once, and when the first arrived and the last was answe
    runner). What the run spent before its first request and after its last answer, each runner, is the
    start-up and shutdown cost measured inside docvl's own run. Per run: chat completions and peak in
    flight per stub (the spread over the servers), mean in flight while serving (requests x latency /
-   serving time), the records with status ok, peak RSS of the docvl process (VmHWM) and of its whole
+   serving time), the records with status ok, when the first record reached the output file (docvl
+   appends each JSONL line as the driver journals it) and the longest time between two records (how
+   coarsely results reach the driver), peak RSS of the docvl process (VmHWM) and of its whole
    process tree (Ray's processes included), CPU seconds of that tree (polled per process) and of the
    stubs, against what the cores could give in the run's time (CPU seconds of other processes on the
    machine meanwhile are shown, as they disturb the figures).
@@ -43,8 +45,9 @@ most it had in flight at once, and when the first arrived and the last was answe
    (bench/batch.py's make_docs: an invoice number and a total, sent as text), both runners, stubs at
    --mem-latency (10 ms), --mem-concurrency (64) in flight: peak RSS of the docvl process only (its
    VmHWM, read from /proc/PID/status while it runs; Ray's raylet, GCS and actors are processes of their
-   own), its tree's peak RSS and PSS for scale, wall time and documents/s. A driver's memory should be
-   flat: the same at 10,000 documents as at 1,000.
+   own), its tree's peak RSS and PSS for scale, wall time, documents/s, and as in 1 the serving rate,
+   the time before the first request and after the last answer, and the first record's. A driver's
+   memory should be flat: the same at 10,000 documents as at 1,000.
    Documents for 1 and 3 are made once into bench/.cache/scale/ (gitignored).
 
 Processes a docvl run (or the probe) started and that are still alive 5 s after it ended are reported,
@@ -319,7 +322,52 @@ def cpu_seconds() -> float:
     return sum(getattr(t, f, 0.0) for f in ("user", "nice", "system", "irq", "softirq", "steal"))
 
 
-def run_tracked(args: list[str], log: Path) -> dict:
+class OutputWatch:
+    """When the records reach the output (docvl appends each JSONL line as the driver journals it, then
+    rewrites the file whole in input order at the end), polled every 0.25 s: ``first``, seconds from the
+    start to the first line; ``gap``, the longest time between one line and the next (how coarsely the
+    driver gets its results)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.first, self.gap, self.lines = path, None, 0.0, 0
+        self._start = time.perf_counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        handle, inode, last = None, None, 0.0
+        while not self._stop.wait(0.25):
+            try:
+                if handle is None:
+                    handle = open(self.path, "rb")  # noqa: SIM115 (kept open across polls)
+                    inode = os.fstat(handle.fileno()).st_ino
+                elif os.stat(self.path).st_ino != inode:
+                    if self.lines:
+                        break  # rewritten whole at the end
+                    handle.close()  # started afresh before its first line (write_atomic)
+                    handle = open(self.path, "rb")  # noqa: SIM115
+                    inode = os.fstat(handle.fileno()).st_ino
+                new = handle.read().count(b"\n")
+            except OSError:
+                continue
+            if new:
+                now = time.perf_counter() - self._start
+                if self.first is None:
+                    self.first = now
+                else:
+                    self.gap = max(self.gap, now - last)
+                last = now
+                self.lines += new
+        if handle is not None:
+            handle.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_tracked(args: list[str], log: Path, out: Path | None = None) -> dict:
     """throughput.run_measured's figures (peak memory by throughput.TreeRss); ``tree_cpu``, the CPU
     seconds of the command and its descendants; ``left``, the processes it started that outlive it;
     ``t0`` / ``t1``, its start and end by the wall clock."""
@@ -327,7 +375,10 @@ def run_tracked(args: list[str], log: Path) -> dict:
     with open(log, "wb") as err:
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL)
         tree, under = TreeRss(proc.pid), Descendants(proc.pid)
+        watch = OutputWatch(out) if out is not None else None
         os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)  # the pollers read /proc/PID: reap it after
+        if watch is not None:
+            watch.stop()
         peak, rss, pss, child = tree.stop()
         tree_cpu = under.stop()
         _, status, usage = os.wait4(proc.pid, 0)
@@ -345,6 +396,8 @@ def run_tracked(args: list[str], log: Path) -> dict:
         "tree_cpu": max(tree_cpu, usage.ru_utime + usage.ru_stime),
         "stderr": log.read_text(errors="replace"),
         "left": under.left_behind(),
+        "first_record": watch.first if watch is not None else None,
+        "gap": watch.gap if watch is not None else None,
     }
 
 
@@ -362,7 +415,7 @@ def extract(folder: Path, count: int, runner: str, args, schema: Path, stubs: St
         cmd += ["--workers", str(args.workers)]
     before = stubs.stats()
     machine = cpu_seconds()
-    run = run_tracked(cmd, tmp / f"{label}.err")
+    run = run_tracked(cmd, tmp / f"{label}.err", out)
     machine = cpu_seconds() - machine
     seen = stubs.stats()
     stub_cpu = sum(a["cpu"] - b["cpu"] for a, b in zip(seen, before, strict=True))
@@ -387,6 +440,17 @@ def extract(folder: Path, count: int, runner: str, args, schema: Path, stubs: St
     report_left(run["left"], f"the {runner} run")
     out.unlink(missing_ok=True)
     return run
+
+
+def seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}s"
+
+
+def first_record(run: dict) -> float | None:
+    """Seconds from the first request a stub received to the first record in the output."""
+    if run.get("first_record") is None or "before" not in run:
+        return None
+    return run["first_record"] - run["before"]
 
 
 def command_line(cmd: list[str], tmp: Path) -> str:
@@ -436,13 +500,14 @@ def throughput(args, tmp: Path, schema: Path, startup: float) -> dict[int, dict[
             served = args.docs / run["serving"]
             print(f"{head}{args.docs / run['seconds']:>8.1f}{steady:>8.1f}{steady / limit:>7.2f}{steady / bare:>7.2f}"
                   f"{run['serving']:>11.2f}{served:>8.1f}{served / limit:>7.2f}{served / bare:>7.2f}")  # fmt: skip
-    print(f"limit: the servers' limit, {SERVERS} servers x (conc / {SERVERS} in flight each) / {args.latency:g} s, requests/s =")
-    print(f"documents/s (one request a document); bare: a bare httpx client's requests/s, conc / {SERVERS} threads on each")
-    print("stub at once; s, docs/s: the whole docvl run; -start: without docvl's process start-up (Ray's stays in);")
-    print("serving s: from the first request a stub received to the last answer one sent; docs/s: over that time.")
+    print(f"limit: the servers' limit, {SERVERS} servers x (conc / {SERVERS} in flight each) / {args.latency:g} s,")
+    print("requests/s = documents/s (one request a document); bare: a bare httpx client's requests/s, conc /")
+    print(f"{SERVERS} threads on each stub at once; s, docs/s: the whole docvl run; -start: without docvl's process")
+    print("start-up (Ray's stays in); serving s: from the first request a stub received to the last answer one")
+    print("sent; docs/s: over that time.")
     print()
     print(f"{'runner':<7}{'conc':>5}{'ok':>6}{'requests':>11}{'peak':>7}{'mean':>6}{'before':>8}{'after':>7}"
-          f"{'RSS':>7}{'tree':>8}{'CPU s':>7}{'stubs':>7}{'busy':>6}{'others':>8}")  # fmt: skip
+          f"{'1st rec':>8}{'gap':>6}{'RSS':>7}{'tree':>8}{'CPU s':>7}{'stubs':>7}{'busy':>6}{'others':>8}")  # fmt: skip
     for conc, runs in best.items():
         for runner, run in runs.items():
             if "serving" not in run:
@@ -450,14 +515,16 @@ def throughput(args, tmp: Path, schema: Path, startup: float) -> dict[int, dict[
             busy = (run["tree_cpu"] + run["stub_cpu"]) / (cores * run["seconds"]) * 100
             print(f"{runner:<7}{conc:>5}{run['ok']:>6}{'+'.join(map(str, run['requests'])):>11}"
                   f"{'+'.join(map(str, run['peaks'])):>7}{run['mean']:>6.1f}{run['before']:>7.2f}s{run['after']:>6.2f}s"
-                  f"{run['rss']:>5.0f}MB{run['tree']:>6.0f}MB{run['tree_cpu']:>7.1f}{run['stub_cpu']:>7.1f}{busy:>5.0f}%"
+                  f"{seconds(first_record(run)):>8}{seconds(run['gap']):>6}{run['rss']:>5.0f}MB{run['tree']:>6.0f}MB{run['tree_cpu']:>7.1f}{run['stub_cpu']:>7.1f}{busy:>5.0f}%"
                   f"{run['others_cpu']:>7.1f}s")  # fmt: skip
     print("ok: records with _status ok; requests, peak: chat completions each stub received and the most it had")
     print("in flight at once; mean: in flight on average while serving (requests x latency / serving s);")
     print("before / after: the docvl run's time before the first request (start-up) and after the last answer")
-    print("(output, shutdown); RSS: the docvl process's peak (VmHWM); tree: peak summed RSS of it and its")
-    print("descendants (Ray's processes); CPU s: user + system of that tree; stubs: of the two stub processes;")
-    print(f"busy: both over {cores} cores x the run's wall time; others: CPU seconds of every other process meanwhile.")
+    print("(output, shutdown); 1st rec: the first record in the output file, after the first request; gap: the")
+    print("longest time between a record and the next (how coarsely the driver gets its results); RSS: the docvl")
+    print("process's peak (VmHWM); tree: peak summed RSS of it and its descendants (Ray's processes); CPU s:")
+    print(f"user + system of that tree; stubs: of the two stub processes; busy: both over {cores} cores x the run's")
+    print("wall time; others: CPU seconds of every other process on the machine meanwhile.")
     return best
 
 
@@ -556,8 +623,8 @@ def memory(args, tmp: Path, schema: Path) -> None:
     finally:
         stubs.close()
     print()
-    print(f"{'runner':<7}{'docs':>7}{'s':>8}{'docs/s':>8}{'serving':>9}{'ok':>7}{'requests':>13}{'driver RSS':>12}"
-          f"{'tree RSS':>10}{'tree PSS':>10}{'others':>8}")  # fmt: skip
+    print(f"{'runner':<7}{'docs':>7}{'s':>8}{'docs/s':>8}{'serving':>9}{'ok':>7}{'requests':>12}{'before':>8}"
+          f"{'after':>7}{'1st rec':>9}{'driver RSS':>12}{'tree RSS':>10}{'tree PSS':>10}{'others':>8}")  # fmt: skip
     peak: dict[tuple[str, int], float] = {}
     for run in rows:
         runner, count = run["runner"], run["count"]
@@ -567,17 +634,20 @@ def memory(args, tmp: Path, schema: Path) -> None:
             continue
         peak[(runner, count)] = run["rss"]
         print(f"{head}{count / run['seconds']:>8.1f}{count / run['serving']:>9.1f}{run['ok']:>7}"
-              f"{'+'.join(map(str, run['requests'])):>13}{run['rss']:>10.0f}MB{run['tree']:>8.0f}MB{run['pss']:>8.0f}MB"
+              f"{'+'.join(map(str, run['requests'])):>12}{seconds(run['before']):>8}{seconds(run['after']):>7}"
+              f"{seconds(first_record(run)):>9}"
+              f"{run['rss']:>10.0f}MB{run['tree']:>8.0f}MB{run['pss']:>8.0f}MB"
               f"{run['others_cpu']:>7.0f}s")  # fmt: skip
     for runner in RUNNERS:
         small, big = peak.get((runner, counts[0])), peak.get((runner, counts[-1]))
         if small is not None and big is not None and len(counts) > 1:
             print(f"   {runner}: driver peak RSS at {counts[-1]:,} vs {counts[0]:,} documents: {big - small:+.1f} MB "
                   f"({(big - small) / (counts[-1] - counts[0]) * 1024:+.2f} KB a document)")  # fmt: skip
-    print("docs/s: the whole run; serving: over the time from the first request to the last answer; driver RSS:")
-    print("the docvl process's own peak (VmHWM); tree: peak summed RSS / PSS of it and its descendants (local:")
-    print("its worker processes; ray: raylet, GCS, actors and Ray's other processes); others: CPU seconds of")
-    print("processes not this run's meanwhile.")
+    print("docs/s: the whole run; serving: docs/s over the time from the first request to the last answer;")
+    print("before / after: the run's time before the first request and after the last answer; 1st rec: the first")
+    print("record in the output, after the first request; driver RSS: the docvl process's own peak (VmHWM); tree:")
+    print("peak summed RSS / PSS of it and its descendants (local: its worker processes; ray: raylet, GCS, actors")
+    print("and Ray's other processes); others: CPU seconds of processes not this run's meanwhile.")
 
 
 def versions() -> str:
@@ -601,7 +671,7 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=0.2, help="stub seconds per request (throughput)")
     ap.add_argument("--concurrency", default="16", help="total in flight, comma-separated list (throughput)")
     ap.add_argument("--workers", type=int, default=None, help="pass --workers N to docvl (ray: its actors)")
-    ap.add_argument("--repeat", type=int, default=None, help="throughput runs and Ray probe: best of (default 2, --quick 1)")
+    ap.add_argument("--repeat", type=int, default=None, help="throughput and Ray probe: best of (default 2; --quick 1)")
     ap.add_argument("--small", type=int, default=1000, help="documents of the smaller memory run")
     ap.add_argument("--big", type=int, default=10000, help="documents of the larger memory run")
     ap.add_argument("--mem-latency", type=float, default=0.01, help="stub seconds per request (memory)")

@@ -298,7 +298,8 @@ Workers = Annotated[
         "--workers",
         min=1,
         help="Processes that load, analyse, draw and encode pages (default: one per core). A batch of "
-        "documents for a server shares them; one long document splits its pages between them.",
+        "documents for a server shares them; one long document splits its pages between them. With --runner ray: "
+        "the number of Ray actors (default: one per CPU of the cluster).",
         rich_help_panel=INPUTS,
         show_default=False,
     ),
