@@ -35,7 +35,8 @@ from typing import Any, TypeVar
 from docvl.errors import CorruptFile
 from docvl.load import load_document
 from docvl.load.document import Document
-from docvl.load.textlayer import Order, PageContent, read_contents
+from docvl.load.reading_order import Word
+from docvl.load.textlayer import Order, PageContent, page_words_of, read_contents
 from docvl.pages import PageSelection
 from docvl.render import PageRequest, RenderedPage, render_pages
 from docvl.tasks.pipeline import collecting_warnings, current_warnings
@@ -90,6 +91,10 @@ class DocumentPool:
     def reread(self, document: Document, numbers: list[int]) -> dict[int, PageContent]:
         """The pages' contents read in full (reading order, headings): for ranking a long document."""
         return self._call(document.path, _reread, document, numbers)
+
+    def words(self, document: Document, numbers: list[int]) -> dict[int, list[Word]]:
+        """The pages' words with their boxes (docvl.grounding), read in a worker."""
+        return self._call(document.path, _words, document, numbers)
 
     def draw(
         self, document: Document, requests: Sequence[PageRequest], *, renderer: str, encode: str
@@ -177,6 +182,10 @@ def _analyse(path: Path, password: str | None, selection: PageSelection, dpi: fl
 
 def _reread(document: Document, numbers: list[int]) -> dict[int, PageContent]:
     return read_contents(document, numbers=numbers)
+
+
+def _words(document: Document, numbers: list[int]) -> dict[int, list[Word]]:
+    return page_words_of(document, numbers)
 
 
 def _draw(document: Document, requests: list[PageRequest], renderer: str, encode: str) -> list[RenderedPage]:

@@ -96,6 +96,14 @@ class DocumentResult(BaseModel):
         default_factory=dict,
         description="field -> probability of the least likely token of its value (engines that report log-probs)",
     )
+    field_boxes: dict[str, list[dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="value path (total, lines[0].name) -> where it stands: page, bbox in PDF points (top-left origin, "
+        "page as displayed), match (exact, normalised, fuzzy), text, page_size (docvl.grounding)",
+    )
+    unlocated: dict[str, str] = Field(
+        default_factory=dict, description="value path -> why it was found nowhere in the document"
+    )
     raw_reply: str | None = Field(None, description="the last reply, kept when no JSON could be read from it")
     conflicts: list[FieldConflict] = Field(default_factory=list, description="fields windows disagreed on")
     # bookkeeping

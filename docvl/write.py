@@ -39,6 +39,8 @@ def record(result: DocumentResult, fields: Iterable[str] = ()) -> dict[str, Any]
     row.update(result.data or {})
     row["_pages"] = result.field_pages
     row["_confidence"] = result.field_confidence
+    row["_boxes"] = result.field_boxes
+    row["_unlocated"] = result.unlocated
     row["_errors"] = [e.message for e in result.errors]
     if result.raw_reply is not None:
         row["_raw_reply"] = result.raw_reply
@@ -101,6 +103,13 @@ def _csv(rows: list[dict[str, Any]], csv_lines: str, leading: list[str]) -> str:
         base = {k: v for k, v in row.items() if k != explode}
         base["_pages"] = json.dumps(row["_pages"], ensure_ascii=False)
         base["_errors"] = "; ".join(row["_errors"])
+        # a column per value with its first box, page:x0,y0,x1,y1; the unlocated ones in one cell
+        boxes = base.pop("_boxes", None) or {}
+        for path, found in boxes.items():
+            first = found[0]
+            base[f"_box.{path}"] = f"{first['page']}:" + ",".join(f"{v:g}" for v in first["bbox"])
+        if "_unlocated" in base:
+            base["_unlocated"] = "; ".join(f"{k}: {v}" for k, v in (base["_unlocated"] or {}).items())
         if explode is None:
             flat_rows.append(_flatten(base))
             continue

@@ -162,3 +162,13 @@ def reading_order(page_mode: str, *, reads_pixels: bool = True) -> Order:
     if page_mode in ("text", "both") or not reads_pixels:
         return "all"
     return "none" if page_mode == "image" else "text"
+
+
+def page_words_of(document: Document, numbers: list[int]) -> dict[int, list[Word]]:
+    """The words of pages ``numbers`` with their displayed-page boxes (none for images, or a PDF only
+    PDFium could read): what grounding looks values up in."""
+    layer = TextLayer(document)
+    try:
+        return {n: layer.words(n) for n in numbers}
+    finally:
+        layer.close()

@@ -8,12 +8,16 @@ partial instead of being re-asked (re-asking would push the model to guess).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from docvl.confidence import field_confidence
 from docvl.engines.base import Engine
+from docvl.grounding import PageWords, locate_record
+from docvl.load.document import Document
+from docvl.load.textlayer import page_words_of
 from docvl.parse import JsonReplyError, parse_json_object, split_reasoning, split_sidecar, validation_errors
 from docvl.planning import Planning
 from docvl.prompt import extract_instructions, extract_prompt
@@ -34,6 +38,8 @@ class ExtractOptions(DocumentOptions):
     retries: int = 2
     confidence: bool = False  # each value's confidence from token log-probabilities (costs server throughput)
     min_confidence: float | None = None  # fields below it make the record partial, for a person to check
+    ground: bool = True  # each value's boxes on the page (docvl.grounding); unlocated values said
+    require_located: bool = False  # a value found nowhere in the document makes the record partial
 
 
 @dataclass
@@ -88,6 +94,8 @@ def extract_document(path: Path, options: ExtractOptions, *, engine: Engine, pla
         for message in [*remaining, *missing]:
             result.errors.append(ErrorItem(code="invalid", message=message))
         _check_confidence(result, options.min_confidence, any(a.logprobs for a in per_window))
+        if data is not None and options.ground:
+            _ground(result, doc, options)
         if truncated:
             result.errors.append(
                 ErrorItem(
@@ -97,9 +105,44 @@ def extract_document(path: Path, options: ExtractOptions, *, engine: Engine, pla
         if data is None:
             # The model answered, but never with readable JSON: the record is kept, with the reply.
             result.raw_reply = next((a.raw for a in reversed(per_window) if a.raw is not None), None)
-        low = any(e.code == "low_confidence" for e in result.errors)
+        low = any(e.code in ("low_confidence", "unlocated") for e in result.errors)
         result.status = "partial" if (data is None or remaining or missing or truncated or low) else "ok"
     return result
+
+
+def _ground(result: DocumentResult, doc: Document, options: ExtractOptions) -> None:
+    """Boxes for every value (result.field_boxes) and the values found nowhere (result.unlocated); with
+    --require-located each of those is an error naming the field."""
+    assert result.data is not None
+
+    def read(numbers: list[int]) -> dict[int, PageWords]:
+        if options.pool is not None:  # the worker processes hold the PDF libraries
+            words = options.pool.words(doc, numbers)
+        else:
+            with options.pdf_lock:
+                words = page_words_of(doc, numbers)
+        sizes = {p.number: (p.width_pt or float(p.width), p.height_pt or float(p.height)) for p in doc.pages}
+        return {n: PageWords(n, *sizes.get(n, (0.0, 0.0)), words.get(n, [])) for n in numbers}
+
+    boxes, unlocated = locate_record(result.data, result.field_pages, [p.number for p in doc.pages], read)
+    result.field_boxes, result.unlocated = boxes, unlocated
+    if options.require_located:
+        for path, why in unlocated.items():
+            value = _value_at(result.data, path)
+            result.errors.append(
+                ErrorItem(
+                    code="unlocated",
+                    message=f"{path}: {value!r} is not in the document ({why})",
+                    fix="check it by hand: the model may have computed, misread or made it up",
+                )
+            )
+
+
+def _value_at(data: dict[str, Any], path: str) -> Any:
+    value: Any = data
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        value = value[int(part[1:-1])] if part.startswith("[") else value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def _check_confidence(result: DocumentResult, threshold: float | None, logprobs: bool) -> None:
