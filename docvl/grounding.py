@@ -185,7 +185,10 @@ def _exact(value: Any, words: list[Word]) -> tuple[int, int, str] | None:
     for i in range(len(words)):
         joined = ""
         for j in range(i, min(len(words), i + MAX_WORDS)):
-            joined += normed[j]
+            part = normed[j]
+            if part.endswith("-") and j + 1 < len(words) and words[j + 1].line != words[j].line:
+                part = part[:-1]  # a word hyphenated at the end of a line
+            joined += part
             if joined == squeezed:
                 return i, j + 1, "normalised"
             if not squeezed.startswith(joined):

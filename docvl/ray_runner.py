@@ -28,7 +28,6 @@ import math
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +45,8 @@ if TYPE_CHECKING:  # prepare imports this module (stamp, import_ray)
 # the Ray version docvl[ray] pins and the tests run
 RAY_VERSION = "2.60.0"
 RAY_FIX = f'install the extra: pip install "docvl[ray]" (Ray {RAY_VERSION})'
+# blocks of the work items' dataset: one document each up to this many, a few documents each beyond
+MAX_BLOCKS = 5000
 
 
 def stamp(path: Path) -> str | None:
@@ -93,7 +94,8 @@ class RemoteTask:
 
 
 class DocumentActor:
-    """A Ray Data actor: one engine, documents on ``concurrency`` threads, results as JSON. Made for a run
+    """A Ray Data actor: one engine; Ray calls it on ``concurrency`` threads at once, a document a call;
+    results go back as JSON. Made for a run
     by ``for_run``, which binds the task to a subclass: constructor arguments would go through Ray's
     object store, from which an actor restarted after its node was lost may no longer get them."""
 
@@ -107,12 +109,11 @@ class DocumentActor:
     def __init__(self) -> None:
         _quiet_logs()
         self._run, self._close = self.task.open(self.concurrency)
-        self._threads = ThreadPoolExecutor(max_workers=self.concurrency)
         self._fetched = tempfile.TemporaryDirectory(prefix="docvl-ray-inputs-")  # inputs at URLs, one at a time
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         items = [(int(i), str(p), str(u)) for i, p, u in zip(batch["index"], batch["path"], batch["url"], strict=True)]
-        results = list(self._threads.map(self._one, items))
+        results = [self._one(item) for item in items]  # Ray runs ``concurrency`` calls at once, on threads
         shards, rows = self.task.shards, self.task.rows
         if shards is not None and rows is not None:
             # before the results go back: the driver journals a document only once its record is written,
@@ -198,8 +199,10 @@ class RayRunner:
     def _run(
         self, ray: Any, todo: list[tuple[int, Path]], concurrency: int, key: Callable[[Path], str | None]
     ) -> Iterator[tuple[int, DocumentResult]]:
-        actors = self.actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
-        actors = min(actors, len(todo))
+        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        # an actor takes a CPU: more actors than the cluster has CPUs would not start, and their share of
+        # --concurrency with them
+        actors = min(self.actors or cpus, cpus, len(todo))
         share = max(1, math.ceil(concurrency / actors))
         urls = {path: found.url for path, found in self.remote.items()}
         items = [
@@ -211,12 +214,19 @@ class RayRunner:
             }
             for i, path in todo
         ]
-        dataset = ray.data.from_items(items, override_num_blocks=min(len(items), actors * 4))
-        # Ray Data restarts a lost actor and retries its batch by default (max_restarts / max_task_retries -1)
+        # One document a block (up to MAX_BLOCKS): Ray Data hands a block's results on only when the whole
+        # block is done, so small blocks reach the driver (and its journal) as each document finishes;
+        # each actor runs ``share`` of them at once, on threads, none waiting for another.
+        dataset = ray.data.from_items(items, override_num_blocks=min(len(items), MAX_BLOCKS))
         mapped = dataset.map_batches(
             DocumentActor.for_run(self.task, share),
-            batch_size=share,
-            compute=ray.data.ActorPoolStrategy(size=actors),
+            batch_size=1,
+            compute=ray.data.ActorPoolStrategy(
+                size=actors,
+                max_concurrent_calls_per_actor=share,
+                max_tasks_in_flight_per_actor=share * 2,
+                enable_true_multi_threading=True,
+            ),
             num_cpus=1,
         )
         rows = iter(mapped.iter_rows())
@@ -276,7 +286,8 @@ def _start(ray: Any, address: str | None) -> None:
             fix="check --ray-address / RAY_ADDRESS (e.g. ray://head:10001 or auto on a node of the cluster)",
         ) from None
     context = ray.data.DataContext.get_current()
-    context.execution_options.preserve_order = True
+    # results come in as they finish; the driver puts them in input order itself (RayRunner.__call__)
+    context.execution_options.preserve_order = False
     context.enable_progress_bars = False  # docvl's own lines and bars say the progress
     context.print_on_execution_start = False
 

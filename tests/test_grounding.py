@@ -1,0 +1,150 @@
+"""Grounding: every extracted value's boxes on the page, from the document's text layer; values found
+nowhere said as unlocated."""
+
+from __future__ import annotations
+
+import json
+
+import pymupdf
+import pytest
+
+from docvl.grounding import PageWords, find, leaves, locate_record
+from docvl.load import load_document
+from docvl.load.textlayer import page_words_of
+
+
+def make(path, lines: list[str], *, rotate: int = 0):
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    y = 80
+    for line in lines:
+        page.insert_text((60, y), line, fontsize=11)
+        y += 22
+    if rotate:
+        page.set_rotation(rotate)
+    doc.save(path)
+    doc.close()
+    return path
+
+
+def page_of(path) -> PageWords:
+    document = load_document(path)
+    info = document.pages[0]
+    return PageWords(1, info.width_pt or 0, info.height_pt or 0, page_words_of(document, [1])[1])
+
+
+def read_back(path, found) -> str:
+    """The text PyMuPDF finds inside the box (displayed-page coordinates)."""
+    with pymupdf.open(path) as pdf:
+        page = pdf[found.page - 1]
+        rect = pymupdf.Rect(found.boxes[0]) * page.derotation_matrix  # displayed -> unrotated page space
+        return page.get_textbox(pymupdf.Rect(rect.x0 - 1, rect.y0 - 1, rect.x1 + 1, rect.y1 + 1))
+
+
+LINES = [
+    "INVOICE  No. INV-2025-0042",
+    "Invoice date: 28 March 2025      Due: 04/27/2025",
+    "Customer: Brightwater Logistics GmbH",
+    "Total amount due: EUR 1.234,50",
+    "Tax: $ 205.75   Reference: 0000",
+    "Delivery to Königstraße 12, 70173 Stuttgart",
+    "The office supplies were delivered.",
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "match"),
+    [
+        (1234.5, "1.234,50", "normalised"),  # a number whatever its formatting
+        ("1,234.50", "1.234,50", "normalised"),
+        (205.75, "205.75", "exact"),
+        ("2025-03-28", "28 March 2025", "normalised"),  # dates however written
+        ("2025-04-27", "04/27/2025", "normalised"),
+        ("INV-2025-0042", "INV-2025-0042", "exact"),
+        ("brightwater logistics gmbh", "Brightwater Logistics GmbH", "normalised"),  # case
+        ("Konigstrasse 12", "Königstraße 12,", "fuzzy"),  # OCR-like spelling (the comma is in the word)
+    ],
+)
+def test_values_are_found_whatever_their_formatting(tmp_path, value, text, match):
+    path = make(tmp_path / "inv.pdf", LINES)
+    found = find(value, [page_of(path)])
+    assert found is not None, value
+    assert found.match == match
+    assert found.text == text
+    assert text.split()[0] in read_back(path, found)  # the box holds the value's text
+
+
+def test_ligatures_and_hyphenation_as_a_text_layer_gives_them():
+    from docvl.load.reading_order import Word
+
+    words = [
+        Word("efﬁciently", 10, 10, 60, 20, 0, 0),
+        Word("deliv-", 62, 10, 90, 20, 0, 0),
+        Word("ered", 10, 22, 40, 32, 0, 1),
+    ]
+    page = PageWords(1, 595, 842, words)
+    found = find("efficiently", [page])
+    assert found is not None and found.match == "normalised" and found.text == "efﬁciently"
+    split = find("delivered", [page])  # a word broken over two lines: one box per line
+    assert split is not None and split.match == "normalised" and len(split.boxes) == 2
+
+
+def test_zero_is_not_a_postcode_and_labels_stay_out_of_the_box(tmp_path):
+    path = make(tmp_path / "inv.pdf", LINES)
+    page = page_of(path)
+    assert find(0.0, [page]) is None  # "0000" is a reference, not the value 0
+    found = find("2025-0042", [page])
+    assert found is None or "Invoice" not in found.text
+
+
+def test_boxes_on_a_rotated_page_are_in_the_displayed_orientation(tmp_path):
+    path = make(tmp_path / "rot.pdf", LINES, rotate=90)
+    page = page_of(path)
+    assert page.width > page.height  # displayed: landscape
+    found = find("Brightwater Logistics GmbH", [page])
+    assert found is not None
+    x0, y0, x1, y1 = found.boxes[0]
+    assert 0 <= x0 < x1 <= page.width and 0 <= y0 < y1 <= page.height
+    assert y1 - y0 > x1 - x0  # horizontal text on a page turned 90 degrees runs down the display
+    assert "Brightwater" in read_back(path, found)
+
+
+def test_a_record_gets_boxes_per_leaf_and_says_what_it_could_not_find(tmp_path):
+    path = make(tmp_path / "inv.pdf", LINES)
+    page = page_of(path)
+    data = {"total": 1234.5, "customer": "Brightwater Logistics GmbH", "po": None, "iban": "DE00 1234 5678",
+            "lines": [{"name": "office supplies", "qty": None}]}  # fmt: skip
+    assert [p for p, _ in leaves(data)] == ["total", "customer", "iban", "lines[0].name"]
+    boxes, unlocated = locate_record(data, {"total": [1]}, [1], lambda numbers: {1: page})
+    assert set(boxes) == {"total", "customer", "lines[0].name"}
+    assert unlocated == {"iban": "not found in the document's text"}
+    assert boxes["total"][0]["page_size"] == [595.0, 842.0]
+
+
+def test_no_text_layer_is_said_not_guessed(tmp_path):
+    empty = PageWords(1, 595, 842, [])
+    boxes, unlocated = locate_record({"total": 12}, {}, [1], lambda numbers: {1: empty})
+    assert boxes == {} and "no text layer" in unlocated["total"]
+
+
+def test_extract_records_carry_boxes_and_a_made_up_value_is_unlocated(run_cli, tmp_path, stub):
+    from tests.vllm_stub import Scripted, completion
+
+    path = make(tmp_path / "inv.pdf", LINES)
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"total": {"type": "number"},
+                                                                   "customer": {"type": "string"},
+                                                                   "vat_id": {"type": "string"}}}))  # fmt: skip
+    reply = json.dumps({"total": 1234.5, "customer": "Brightwater Logistics GmbH", "vat_id": "DE999999999"})
+    stub.default = lambda body: Scripted(body=completion(reply + "\nPages: total=1"))
+    result = run_cli("extract", path, "--schema", schema, "--server", stub.url, "--format", "json")
+    assert result.code == 0, result.err
+    record = json.loads(result.out)
+    record = record[0] if isinstance(record, list) else record
+    assert record["_boxes"]["total"][0]["text"] == "1.234,50"
+    assert record["_unlocated"] == {"vat_id": "not found in the document's text"}
+    assert record["_status"] == "ok"  # without --require-located it is said, not held against the record
+    out = tmp_path / "out.csv"
+    run_cli("extract", path, "--schema", schema, "--server", stub.url, "-o", out)
+    header, row = out.read_text().splitlines()[:2]
+    assert "_box.total" in header and "1:" in row
