@@ -45,8 +45,9 @@ if TYPE_CHECKING:  # prepare imports this module (stamp, import_ray)
 # the Ray version docvl[ray] pins and the tests run
 RAY_VERSION = "2.60.0"
 RAY_FIX = f'install the extra: pip install "docvl[ray]" (Ray {RAY_VERSION})'
-# blocks of the work items' dataset: one document each up to this many, a few documents each beyond
-MAX_BLOCKS = 5000
+# documents in a block of the work items' dataset, at most (what a killed driver may have to redo per block
+# in flight, and how late results reach it)
+BLOCK_DOCUMENTS = 8
 
 
 def stamp(path: Path) -> str | None:
@@ -214,10 +215,12 @@ class RayRunner:
             }
             for i, path in todo
         ]
-        # One document a block (up to MAX_BLOCKS): Ray Data hands a block's results on only when the whole
-        # block is done, so small blocks reach the driver (and its journal) as each document finishes;
-        # each actor runs ``share`` of them at once, on threads, none waiting for another.
-        dataset = ray.data.from_items(items, override_num_blocks=min(len(items), MAX_BLOCKS))
+        # Small blocks: Ray Data hands a block's results on only when the whole block is done, so a block
+        # of a few documents reaches the driver (and its journal) soon after they finish, while blocks of
+        # one document each would cost Ray more than the work. Each actor runs ``share`` blocks at once, on
+        # threads, none waiting for another.
+        per_block = max(1, min(BLOCK_DOCUMENTS, len(items) // (actors * share * 4)))
+        dataset = ray.data.from_items(items, override_num_blocks=math.ceil(len(items) / per_block))
         mapped = dataset.map_batches(
             DocumentActor.for_run(self.task, share),
             batch_size=1,

@@ -148,3 +148,17 @@ def test_extract_records_carry_boxes_and_a_made_up_value_is_unlocated(run_cli, t
     run_cli("extract", path, "--schema", schema, "--server", stub.url, "-o", out)
     header, row = out.read_text().splitlines()[:2]
     assert "_box.total" in header and "1:" in row
+
+
+def test_require_located_makes_a_record_with_a_made_up_value_partial(run_cli, tmp_path, stub):
+    from tests.vllm_stub import Scripted, completion
+
+    path = make(tmp_path / "inv.pdf", LINES)
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"total": {"type": "number"}, "vat_id": {"type": "string"}}}))
+    stub.default = lambda body: Scripted(body=completion(json.dumps({"total": 1234.5, "vat_id": "DE999999999"})))
+    result = run_cli("extract", path, "--schema", schema, "--server", stub.url, "--require-located", "--format", "json")
+    record = json.loads(result.out)
+    record = record[0] if isinstance(record, list) else record
+    assert record["_status"] == "partial"
+    assert any("vat_id: 'DE999999999' is not in the document" in e for e in record["_errors"])

@@ -70,6 +70,14 @@ def extract_command(
         ),
     ] = "explode",
     output_dir: opt.OutputDir = None,
+    require_located: Annotated[
+        bool,
+        typer.Option(
+            "--require-located",
+            help="Mark a record partial, naming the field, when a value is found nowhere in the document's text "
+            "(computed, misread or made up): for a person to check. Every value's boxes are in _boxes either way.",
+        ),
+    ] = False,
     retries: Annotated[
         int, typer.Option("--retries", min=0, max=10, help="Re-asks when a reply does not validate.")
     ] = 2,
@@ -129,6 +137,7 @@ def extract_command(
         "retries": retries,
         "confidence": confidence,
         "min_confidence": min_confidence,
+        "require_located": require_located,
     }
     options = ExtractOptions(**own, **run.document_options)
     # what changes a record: a re-run with other options must not reuse the old ones
