@@ -148,7 +148,7 @@ def current_umask() -> int:
     return current
 
 
-def write_atomic(path: Path, text: str | bytes) -> None:
+def write_atomic(path: Path, text: str | bytes | Iterable[str]) -> None:
     """Write beside the target, flush to disk, then rename over it: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     # mkstemp makes the file 0600; the output gets the mode a plain open() would give it (or keeps the
@@ -158,7 +158,11 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+            if isinstance(text, bytes | str):
+                fh.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+            else:  # lines, written as they come
+                for line in text:
+                    fh.write(line.encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -3,11 +3,14 @@ file that lets a killed run pick up where it stopped (shared by `ask` and `extra
 
 from __future__ import annotations
 
+import json
+import os
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import typer
 from rich.console import Console
@@ -23,6 +26,50 @@ from docvl.write import append_line, check_writable, jsonl_line, write_atomic
 Row = dict[str, Any]
 
 
+class RowStore:
+    """A batch's rows, kept in a temporary file (an index of offsets in memory) until the output is written
+    in input order: the driver's memory does not grow with the documents (a few bytes each, not the row)."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] | None = None
+        self._index: dict[Path, tuple[int, int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._index
+
+    def add(self, path: Path, row: Row) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="docvl-rows-")  # noqa: SIM115  # closed by close()
+        data = jsonl_line(row).encode("utf-8")
+        offset = self._file.seek(0, os.SEEK_END)
+        self._file.write(data)
+        self._index[path] = (offset, len(data))
+
+    def _line(self, path: Path) -> str:
+        assert self._file is not None
+        offset, size = self._index[path]
+        self._file.seek(offset)
+        return self._file.read(size).decode("utf-8")
+
+    def lines(self, files: list[Path]) -> Iterator[str]:
+        """The rows of ``files`` that have one, as JSONL lines, in that order."""
+        for path in files:
+            if path in self._index:
+                yield self._line(path)
+
+    def ordered(self, files: list[Path]) -> Iterator[Row]:
+        for line in self.lines(files):
+            yield json.loads(line)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
 @dataclass
 class BatchOutput:
     """Where a batch's rows go: ``path`` (or stdout when None) in the format ``kind``.
@@ -35,7 +82,7 @@ class BatchOutput:
     kind: str
     to_row: Callable[[DocumentResult], Row]
     format_rows: Callable[[list[Row]], str]
-    rows: dict[Path, Row] = field(default_factory=dict)  # rows only, not results: memory stays small
+    rows: RowStore = field(default_factory=lambda: RowStore())  # on disk until the file is written
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("ok", "partial", "failed"), 0))
     journal: Journal | None = None
     done: dict[Path, DocumentResult] = field(default_factory=dict)
@@ -89,19 +136,23 @@ class BatchOutput:
         self.counts[outcome.result.status] += 1
         # Failed documents are reported, not written: a row of nulls would read as "not in the document".
         if outcome.result.status != "failed":
-            self.rows[outcome.path] = self.to_row(outcome.result)
+            row = self.to_row(outcome.result)
             if self.path is None and self.kind == "jsonl":
-                sys.stdout.write(jsonl_line(self.rows[outcome.path]))
+                sys.stdout.write(jsonl_line(row))
                 sys.stdout.flush()
+            self.rows.add(outcome.path, row)
 
     def finish(self, files: list[Path], err: Console) -> None:
         """Write the rows in input order (replacing lines appended as documents finished), then the
         one-line count."""
         output = self.path
-        text = self.format_rows([self.rows[p] for p in files if p in self.rows])
+        # JSONL streams from the store, line by line: a run of millions of documents never holds them all
+        text: str | Iterator[str] = (
+            self.rows.lines(files) if self.kind == "jsonl" else self.format_rows(list(self.rows.ordered(files)))
+        )
         if output is None:
             if self.kind != "jsonl":
-                sys.stdout.write(text)  # raw: a console would rewrap lines and expand tabs inside CSV cells
+                sys.stdout.write(str(text))  # raw: a console would rewrap lines and expand tabs inside CSV cells
         elif not self.rows:
             # every document failed: no file of no records, which a later step could take for a result,
             # and a file an earlier run wrote is left as it was
@@ -124,6 +175,7 @@ class BatchOutput:
                 raise typer.Exit(EXIT_DOCUMENT_FAILED) from exc
         shown = self.upload or output
         where = f" -> {shown}" if shown else (" (nothing written)" if not self.rows else "")
+        self.rows.close()
         err.print(self._count() + where)
 
     def _count(self) -> str:
