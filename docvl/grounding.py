@@ -166,10 +166,10 @@ def _exact(value: Any, words: list[Word]) -> tuple[int, int, str] | None:
                 return i, i + n, "exact" if text == raw else "normalised"
         return None
     if day is not None:
-        for i in range(len(words)):
-            for n in (1, 2, 3, 4):
+        for n in (1, 2, 3, 4):  # the fewest words first: "28 March 2025", not "date: 28 March 2025"
+            for i in range(len(words) - n + 1):
                 text = " ".join(w.text for w in words[i : i + n])
-                if i + n <= len(words) and parse_date(text.strip(":;,()")) == day:
+                if parse_date(text.strip(":;,()")) == day:
                     return i, i + n, "exact" if text == raw else "normalised"
     tokens = _norm(raw).split()
     if not tokens:
@@ -206,7 +206,10 @@ def _fuzzy(value: str, words: list[Word]) -> tuple[float, int, int] | None:
             candidate = " ".join(normed[i : i + n])
             if abs(len(candidate) - len(target)) > max(3, len(target) // 4):
                 continue
-            ratio = difflib.SequenceMatcher(None, candidate, target).ratio()
+            matcher = difflib.SequenceMatcher(None, candidate, target)
+            if matcher.real_quick_ratio() < FUZZY or matcher.quick_ratio() < FUZZY:
+                continue  # cheap upper bounds first: most windows are nowhere near
+            ratio = matcher.ratio()
             if ratio >= FUZZY and (best is None or ratio > best[0]):
                 best = (ratio, i, i + n)
     return best

@@ -75,4 +75,13 @@ def parse_date(value: Any) -> date | None:
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
-        return None
+        pass
+    # month names in German, French and Dutch too ("7. Mai 2014", "02 Juillet 2015"), as the text engine
+    # reads them; only when the text is that one date, not a sentence holding one
+    from docvl.engines.values import parse_date as named_date
+
+    if len(text.split()) <= 4:
+        iso = named_date(text)
+        if iso is not None:
+            return date.fromisoformat(iso)
+    return None
