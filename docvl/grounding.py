@@ -71,6 +71,17 @@ def leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
+def value_at(data: dict[str, Any], path: str) -> Any:
+    """The value at a leaf path of ``leaves`` (``lines[0].name``)."""
+    value: Any = data
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        if part.startswith("["):
+            value = value[int(part[1:-1])] if isinstance(value, list) else None
+        else:
+            value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def locate_record(
     data: dict[str, Any],
     field_pages: dict[str, list[int]],

@@ -319,7 +319,9 @@ def test_eval_qa_against_a_stub_server_counts_tokens_and_pages(run_cli, doc, tmp
     from tests.vllm_stub import Scripted, completion
 
     data = tmp_path / "qa.csv"
-    data.write_text("file,question,answer,pages\ndoc.pdf,Which law governs?,Ireland,18\ndoc.pdf,How long is the term?,36,17\n")
+    data.write_text(
+        "file,question,answer,pages\ndoc.pdf,Which law governs?,Ireland,18\ndoc.pdf,How long is the term?,36,17\n"
+    )
     stub.default = lambda body: Scripted(body=completion("Ireland\nPages: 18"))
     result = run_cli("eval", "qa", data, "--server", stub.url, "--json", tmp_path / "e.json", "--pages", "15-20")
     assert result.code == 0, result.err

@@ -155,10 +155,37 @@ def test_require_located_makes_a_record_with_a_made_up_value_partial(run_cli, tm
 
     path = make(tmp_path / "inv.pdf", LINES)
     schema = tmp_path / "s.json"
-    schema.write_text(json.dumps({"type": "object", "properties": {"total": {"type": "number"}, "vat_id": {"type": "string"}}}))
+    schema.write_text(
+        json.dumps({"type": "object", "properties": {"total": {"type": "number"}, "vat_id": {"type": "string"}}})
+    )
     stub.default = lambda body: Scripted(body=completion(json.dumps({"total": 1234.5, "vat_id": "DE999999999"})))
     result = run_cli("extract", path, "--schema", schema, "--server", stub.url, "--require-located", "--format", "json")
     record = json.loads(result.out)
     record = record[0] if isinstance(record, list) else record
     assert record["_status"] == "partial"
     assert any("vat_id: 'DE999999999' is not in the document" in e for e in record["_errors"])
+
+
+def test_highlight_writes_copies_with_an_annotation_per_located_value(run_cli, corpus, tmp_path):
+    invoices = corpus / "invoices"
+    folder = tmp_path / "hl"
+    out = tmp_path / "out.jsonl"
+    result = run_cli(
+        "extract", invoices, "--schema", invoices / "schemas" / "invoice.json", "-o", out, "--highlight", folder
+    )
+    assert result.code == 0, result.err
+    records = {json.loads(line)["_file"]: json.loads(line) for line in out.read_text().splitlines()}
+    for pdf in sorted(invoices.glob("*.pdf")):
+        record = records[str(pdf)]
+        boxes = sum(len(found) for found in record["_boxes"].values())
+        copy = folder / pdf.name
+        if boxes == 0:
+            assert not copy.exists()
+            continue
+        with pymupdf.open(copy) as doc, pymupdf.open(pdf) as original:
+            ours = [(a.type[1], a.info["content"]) for page in doc for a in page.annots() if a.type[1] == "Highlight"]
+            theirs = [a for page in original for a in page.annots() if a.type[1] == "Highlight"]
+            annots = ours[len(theirs) :] if theirs else ours  # the document's own annotations stay as they were
+            assert len(doc) == len(original)  # the copy keeps every page
+        assert len(annots) == boxes
+        assert all(kind == "Highlight" and " = " in note for kind, note in annots)

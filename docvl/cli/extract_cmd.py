@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 
+from docvl.batch import Outcome
 from docvl.cli import options as opt
-from docvl.cli.console import stderr
+from docvl.cli.console import stderr, warning_line
 from docvl.cli.output_file import BatchOutput, ShardOutput, shard_output
 from docvl.cli.run import BatchFlags, docvl_command, named, prepare_run, run_and_report
 from docvl.ray_runner import runner_for
@@ -16,6 +19,34 @@ from docvl.schema import load_schema
 from docvl.shards import Rows
 from docvl.tasks.extract import ExtractOptions, extract_document, extract_user_text
 from docvl.write import CSV_LINES, FORMATS, format_records, format_rows, output_format, record
+
+
+def _highlighting(collect: Callable[[Outcome], None], folder: Path, documents: opt.Documents, err: Console):
+    """``collect`` that also writes each located document's highlighted copy to ``folder`` (local PDFs;
+    inputs at URLs are fetched for their turn only and said as skipped)."""
+    from docvl.highlight import highlight
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written: set[str] = set()
+
+    def run(outcome: Outcome) -> None:
+        collect(outcome)
+        result = outcome.result
+        if outcome.reused or result.status == "failed" or not outcome.path.exists():
+            return
+        name = outcome.path.name
+        n = 1
+        while name in written:  # two inputs of one name from different folders
+            n += 1
+            name = f"{outcome.path.stem}-{n}{outcome.path.suffix}"
+        written.add(name)
+        try:
+            highlight(result, outcome.path, folder, password=documents.password, name=name)
+        except Exception as exc:  # a copy that cannot be made must not end the batch
+            warning_line(err, result.path, f"--highlight: no copy written ({type(exc).__name__}: {exc})")
+
+    return run
+
 
 HELP = """Extract fields defined by a JSON Schema from each document: one validated record per document.
 
@@ -70,6 +101,15 @@ def extract_command(
         ),
     ] = "explode",
     output_dir: opt.OutputDir = None,
+    highlight_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--highlight",
+            help="Write a copy of each PDF to this folder with every located value highlighted (the note says the "
+            "field and value; green exact, blue normalised, orange fuzzy match): for a reviewer.",
+            show_default=False,
+        ),
+    ] = None,
     require_located: Annotated[
         bool,
         typer.Option(
@@ -158,7 +198,9 @@ def extract_command(
             pages=pages_bar,
             journal=sink.journal,
             done=sink.done,
-            on_outcome=sink.collect,
+            on_outcome=sink.collect
+            if highlight_dir is None
+            else _highlighting(sink.collect, highlight_dir, documents, err),
             runner=runner_for(
                 run,
                 "extract",

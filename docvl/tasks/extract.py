@@ -8,14 +8,13 @@ partial instead of being re-asked (re-asking would push the model to guess).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from docvl.confidence import field_confidence
 from docvl.engines.base import Engine
-from docvl.grounding import PageWords, locate_record
+from docvl.grounding import PageWords, locate_record, value_at
 from docvl.load.document import Document
 from docvl.load.textlayer import page_words_of
 from docvl.parse import JsonReplyError, parse_json_object, split_reasoning, split_sidecar, validation_errors
@@ -128,7 +127,7 @@ def _ground(result: DocumentResult, doc: Document, options: ExtractOptions) -> N
     result.field_boxes, result.unlocated = boxes, unlocated
     if options.require_located:
         for path, why in unlocated.items():
-            value = _value_at(result.data, path)
+            value = value_at(result.data, path)
             result.errors.append(
                 ErrorItem(
                     code="unlocated",
@@ -136,13 +135,6 @@ def _ground(result: DocumentResult, doc: Document, options: ExtractOptions) -> N
                     fix="check it by hand: the model may have computed, misread or made it up",
                 )
             )
-
-
-def _value_at(data: dict[str, Any], path: str) -> Any:
-    value: Any = data
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
-        value = value[int(part[1:-1])] if part.startswith("[") else value.get(part) if isinstance(value, dict) else None
-    return value
 
 
 def _check_confidence(result: DocumentResult, threshold: float | None, logprobs: bool) -> None:
