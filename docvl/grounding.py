@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docvl.load.reading_order import Word
-from docvl.printed_values import parse_date, parse_number
+from docvl.printed_values import NUMBER_IN_TEXT, parse_date, parse_number
 
 FUZZY = 0.85
 # a word that is (part of) a printed number: digits with separators, signs, currency, a unit code
@@ -242,3 +242,73 @@ def _norm(text: str) -> str:
     text = unicodedata.normalize("NFKC", str(text)).casefold()
     text = re.sub(r"[\"'“”‘’`]", "", text)
     return " ".join(part.strip(".,;:()[]") for part in text.split() if part.strip(".,;:()[]"))
+
+
+EVIDENCE_WORDS = 60  # the most words of a quoted passage boxed
+
+
+def ground_answer(
+    answer: str, pages: list[int], read: Callable[[list[int]], dict[int, PageWords]], *, extractive: bool
+) -> list[dict[str, Any]]:
+    """Where an answer rests: ``[{page, bbox, text, match}]``, one per line. A quoting engine's passages
+    ("[Page 7] ...") are found on their page; a model's answer by its numbers, dates and (when short) its
+    words on the cited ``pages``, each boxed with the whole line it stands in."""
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[int, tuple[float, ...]]] = set()
+
+    def add(page: PageWords, start: int, end: int, match: str, whole_lines: bool) -> None:
+        words = page.words
+        if whole_lines:  # the line(s) a value stands in: the sentence or table row it rests on
+            keys = {(w.block, w.line) for w in words[start:end]}
+            chosen = [w for w in words if (w.block, w.line) in keys]
+        else:
+            chosen = words[start:end]
+        lines: dict[tuple[int, int], list[Word]] = {}
+        for w in chosen:
+            lines.setdefault((w.block, w.line), []).append(w)
+        for ws in lines.values():
+            box = (min(w.x0 for w in ws), min(w.y0 for w in ws), max(w.x1 for w in ws), max(w.y1 for w in ws))
+            key = (page.number, tuple(round(v, 1) for v in box))
+            if key not in seen:
+                seen.add(key)
+                out.append(
+                    {
+                        "page": page.number,
+                        "bbox": [round(v, 2) for v in box],
+                        "text": " ".join(w.text for w in ws),
+                        "match": match,
+                    }
+                )
+
+    if extractive:
+        for m in re.finditer(r"\[Page (\d+)\]\s*(.+)", answer):
+            number, passage = int(m.group(1)), m.group(2).strip()
+            words = passage.split()
+            page = read([number]).get(number)
+            if page is None or not words:
+                continue
+            head = " ".join(words[: min(8, len(words))])
+            hit = _exact(head, page.words)
+            if hit is not None:
+                start = hit[0]
+                add(page, start, min(len(page.words), start + min(len(words), EVIDENCE_WORDS)), hit[2], False)
+        return out
+    cited = read(pages) if pages else {}
+    first = next((line.strip() for line in answer.splitlines() if line.strip()), "")
+    values: list[Any] = [m.group(0) for m in NUMBER_IN_TEXT.finditer(first)]
+    if len(first.split()) <= 12:
+        values.append(first.rstrip("."))
+    for value in values:
+        found_on = None
+        for number in pages:
+            page = cited.get(number)
+            if page is None:
+                continue
+            hit = _exact(value, page.words)
+            if hit is not None:
+                found_on = (page, hit)
+                break
+        if found_on is not None:
+            page, (start, end, match) = found_on
+            add(page, start, end, match, True)
+    return out

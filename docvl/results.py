@@ -84,6 +84,10 @@ class DocumentResult(BaseModel):
     question: str | None = None
     answer: str | None = None
     pages: list[int] = Field(default_factory=list, description="pages the answer rests on (1-based)")
+    evidence: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="where the answer rests: page, bbox (PDF points, top-left origin, page as displayed), text, match",
+    )
     extractive: bool = Field(False, description="the answer is quoted passages, not generated text")
     reasoning: str | None = None
     rounds: list[Round] = Field(

@@ -54,7 +54,7 @@ def answer_record(result: DocumentResult, *, reasoning: bool = False) -> dict[st
         answer = answer.split("\n", 1)[-1]  # the _extractive column says it on every row
     row: dict[str, Any] = {"_file": result.path, "_status": result.status, "question": result.question,
                            "answer": answer, "_pages": result.pages, "_errors": [e.message for e in result.errors],
-                           "_extractive": result.extractive}  # fmt: skip
+                           "_extractive": result.extractive, "_evidence": result.evidence}  # fmt: skip
     if reasoning:
         row["_reasoning"] = result.reasoning
     return row

@@ -189,3 +189,26 @@ def test_highlight_writes_copies_with_an_annotation_per_located_value(run_cli, c
             assert len(doc) == len(original)  # the copy keeps every page
         assert len(annots) == boxes
         assert all(kind == "Highlight" and " = " in note for kind, note in annots)
+
+
+def test_answers_carry_the_lines_they_rest_on(run_cli, corpus, tmp_path, stub):
+    from tests.vllm_stub import Scripted, completion
+
+    pdf = corpus / "longdoc" / "msa_halvorsen_brightwater.pdf"
+    stub.default = lambda body: Scripted(body=completion("The cap is EUR 2,400,000 per contract year.\nPages: 16"))
+    result = run_cli("ask", pdf, "What is the liability cap?", "--server", stub.url, "--json", "--pages", "14-18")
+    assert result.code == 0, result.err
+    answer = json.loads(result.out)
+    answer = answer[0] if isinstance(answer, list) else answer
+    assert answer["pages"] == [16]
+    (line,) = [e for e in answer["evidence"] if "2,400,000" in e["text"]]
+    assert line["page"] == 16 and "aggregate liability" in line["text"]  # the whole line, not the number alone
+    # the text engine's quoted passages are boxed on their pages too
+    quoted = run_cli("ask", pdf, "What is the aggregate liability cap per contract year?", "--engine", "text", "--json")
+    evidence = json.loads(quoted.out)
+    evidence = (evidence[0] if isinstance(evidence, list) else evidence)["evidence"]
+    assert any(e["page"] == 16 and "2,400,000" in e["text"] for e in evidence)
+    with pymupdf.open(pdf) as doc:  # each box holds its text
+        e = next(e for e in evidence if e["page"] == 16 and "2,400,000" in e["text"])
+        x0, y0, x1, y1 = e["bbox"]
+        assert "2,400,000" in doc[15].get_textbox(pymupdf.Rect(x0 - 1, y0 - 1, x1 + 1, y1 + 1))

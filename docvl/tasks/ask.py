@@ -14,6 +14,7 @@ from pathlib import Path
 
 from docvl.engines.base import Engine, Reply
 from docvl.errors import DocumentTimeout, EngineRequestError, InputError
+from docvl.grounding import ground_answer
 from docvl.load.document import Document
 from docvl.pages import page_list
 from docvl.parse import Citations, cite_pages, split_reasoning
@@ -21,7 +22,7 @@ from docvl.planner import Plan
 from docvl.planning import Planning
 from docvl.prompt import ASK_INSTRUCTIONS, PartialAnswer, ask_prompt, reduce_prompt
 from docvl.results import DocumentResult, ErrorItem, Round
-from docvl.tasks.pipeline import DocumentOptions, TaskRun
+from docvl.tasks.pipeline import DocumentOptions, TaskRun, page_reader
 
 DEFAULT_MAX_REQUESTS = 3
 
@@ -74,6 +75,10 @@ def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning: P
         result.answer, result.pages = answer.text, answer.pages
         result.reasoning = "\n\n".join(looks.reasoning) or None
         result.extractive = engine.capabilities.extractive
+        if result.answer and (result.pages or result.extractive):
+            result.evidence = ground_answer(
+                result.answer, result.pages, page_reader(doc, options), extractive=result.extractive
+            )
         result.status = "ok"
         if not (result.answer or "").strip():
             result.status = "partial"

@@ -14,15 +14,14 @@ from typing import Any
 
 from docvl.confidence import field_confidence
 from docvl.engines.base import Engine
-from docvl.grounding import PageWords, locate_record, value_at
+from docvl.grounding import locate_record, value_at
 from docvl.load.document import Document
-from docvl.load.textlayer import page_words_of
 from docvl.parse import JsonReplyError, parse_json_object, split_reasoning, split_sidecar, validation_errors
 from docvl.planning import Planning
 from docvl.prompt import extract_instructions, extract_prompt
 from docvl.results import DocumentResult, ErrorItem, FieldConflict
 from docvl.schema import nullable, with_page_sidecar
-from docvl.tasks.pipeline import DocumentOptions, TaskRun
+from docvl.tasks.pipeline import DocumentOptions, TaskRun, page_reader
 from docvl.tasks.windows import WindowInput
 
 REASK = (
@@ -114,15 +113,7 @@ def _ground(result: DocumentResult, doc: Document, options: ExtractOptions) -> N
     --require-located each of those is an error naming the field."""
     assert result.data is not None
 
-    def read(numbers: list[int]) -> dict[int, PageWords]:
-        if options.pool is not None:  # the worker processes hold the PDF libraries
-            words = options.pool.words(doc, numbers)
-        else:
-            with options.pdf_lock:
-                words = page_words_of(doc, numbers)
-        sizes = {p.number: (p.width_pt or float(p.width), p.height_pt or float(p.height)) for p in doc.pages}
-        return {n: PageWords(n, *sizes.get(n, (0.0, 0.0)), words.get(n, [])) for n in numbers}
-
+    read = page_reader(doc, options)
     boxes, unlocated = locate_record(result.data, result.field_pages, [p.number for p in doc.pages], read)
     result.field_boxes, result.unlocated = boxes, unlocated
     if options.require_located:

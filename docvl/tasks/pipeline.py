@@ -28,9 +28,10 @@ from docvl.errors import (
     InternalError,
     UsageError,
 )
+from docvl.grounding import PageWords
 from docvl.load import DEFAULT_DPI, Document, load_document
 from docvl.load.document import DocumentWarning
-from docvl.load.textlayer import PageContent, read_contents, reading_order
+from docvl.load.textlayer import PageContent, page_words_of, read_contents, reading_order
 from docvl.planner import Plan
 from docvl.planning import Planning, plan_document
 from docvl.prompt import Prompt, TextPart
@@ -340,3 +341,19 @@ class TaskRun:
         finally:
             self.result.warnings.extend(w.message for w in caught.warnings())
             self.result.timings.total_s = time.perf_counter() - self._started
+
+
+def page_reader(doc: Document, options: DocumentOptions) -> Callable[[list[int]], dict[int, PageWords]]:
+    """Pages' words with their boxes, for grounding values and answers (docvl.grounding): read in a
+    worker process when the run has them (they hold the PDF libraries), else under the run's PDF lock."""
+
+    def read(numbers: list[int]) -> dict[int, PageWords]:
+        if options.pool is not None:
+            words = options.pool.words(doc, numbers)
+        else:
+            with options.pdf_lock:
+                words = page_words_of(doc, numbers)
+        sizes = {p.number: (p.width_pt or float(p.width), p.height_pt or float(p.height)) for p in doc.pages}
+        return {n: PageWords(n, *sizes.get(n, (0.0, 0.0)), words.get(n, [])) for n in numbers}
+
+    return read
