@@ -212,3 +212,21 @@ def test_answers_carry_the_lines_they_rest_on(run_cli, corpus, tmp_path, stub):
         e = next(e for e in evidence if e["page"] == 16 and "2,400,000" in e["text"])
         x0, y0, x1, y1 = e["bbox"]
         assert "2,400,000" in doc[15].get_textbox(pymupdf.Rect(x0 - 1, y0 - 1, x1 + 1, y1 + 1))
+
+
+def test_plan_html_draws_every_page_with_its_grid_and_greys_the_pages_left_out(run_cli, corpus, tmp_path):
+    import re
+
+    page = tmp_path / "plan.html"
+    pdf = corpus / "longdoc" / "nordavik_annual_report_2023.pdf"
+    result = run_cli(
+        "plan", pdf, "--question", "What was the 2023 revenue?", "--context", "16384", "--json", "--html", page
+    )
+    assert result.code == 0, result.err
+    plan = json.loads(result.out)["documents"][0]["plan"]
+    html = page.read_text()
+    assert html.count('<img alt="page') == len(plan["pages"]) + len(plan["dropped"])  # every page drawn, inline
+    assert html.count("class='page dropped'") == len(plan["dropped"]) > 0
+    images = [p for p in plan["pages"] if p["mode"] != "text"]
+    assert html.count("stroke-dasharray") == len(images)  # a tile grid over each page sent as an image
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from itertools import groupby
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,6 +22,7 @@ from docvl.pages import page_list
 from docvl.planner import Plan
 from docvl.planning import plan_document
 from docvl.prepare import check_room
+from docvl.write import write_atomic
 
 MAX_WINDOW_LINES = 8
 
@@ -58,6 +60,15 @@ def plan_command(
         bool, typer.Option("--think/--no-think", help="Plan for a reasoning (/think) or direct (/no_think) request.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON (every page, every field).")] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="Also write one self-contained page drawing each page's thumbnail with its tile grid, image or text and "
+            "why, its score and request, and the pages left out greyed: to open in a browser.",
+            show_default=False,
+        ),
+    ] = None,
     *,
     planning: opt.PlanningOptions,
     documents: opt.Documents,
@@ -70,6 +81,7 @@ def plan_command(
     check_room(cfg, system=system, user=question)  # before any document
 
     results: list[dict] = []
+    drawn: list[tuple[str, Document, Plan]] = []  # for --html
     failed = 0
     for path in sources.files:
         shown = sources.display(path)  # an attachment: outer.pdf#invoice.pdf
@@ -88,8 +100,15 @@ def plan_command(
         for warning in [*doc.warnings, *step.warnings]:
             warning_line(err, shown, warning)
         results.append({**_document_json(doc, plan, step.warnings), "path": shown})
+        if html is not None:
+            drawn.append((shown, doc, plan))
         if not as_json:
             _print_plan(out, doc, plan, shown)
+    if html is not None:
+        from docvl.plan_html import render
+
+        write_atomic(html, render(drawn))
+        err.print(f"plan drawn -> {escape(str(html))}")
     if as_json:
         payload = {"documents": results, "skipped": [str(p) for p in sources.skipped]}
         out.out(json.dumps(payload, indent=2, ensure_ascii=False), highlight=False)
