@@ -216,12 +216,6 @@ def prepare(
 def check_ray_run(engines: EngineChoice, documents: Documents) -> None:
     """What the Ray runner does not run (yet): said before anything starts."""
     import_ray()
-    if engines.engine == "transformers":
-        raise UsageError(
-            "--runner ray runs server engines and the text engine; --engine transformers loads the model in this "
-            "process",
-            fix="serve the model with vLLM on the GPU machines and pass each as --server, or use the local runner",
-        )
     if documents.attachments:
         raise UsageError(
             "--attachments saves embedded files to this machine's temporary folder, which Ray's workers on other "

@@ -200,10 +200,15 @@ class RayRunner:
     def _run(
         self, ray: Any, todo: list[tuple[int, Path]], concurrency: int, key: Callable[[Path], str | None]
     ) -> Iterator[tuple[int, DocumentResult]]:
-        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        resources = ray.cluster_resources()
+        cpus = max(1, int(resources.get("CPU", 1)))
+        # an in-process model (--engine transformers) runs in each actor, on a GPU of its own where the
+        # cluster has them (and --device is not cpu): as many actors as GPUs
+        engines = self.task.groups["engines"]
+        gpus = int(resources.get("GPU", 0)) if engines.engine == "transformers" and engines.device != "cpu" else 0
         # an actor takes a CPU: more actors than the cluster has CPUs would not start, and their share of
         # --concurrency with them
-        actors = min(self.actors or cpus, cpus, len(todo))
+        actors = min(self.actors or cpus, cpus, gpus or cpus, len(todo))
         share = max(1, math.ceil(concurrency / actors))
         urls = {path: found.url for path, found in self.remote.items()}
         items = [
@@ -231,6 +236,7 @@ class RayRunner:
                 enable_true_multi_threading=True,
             ),
             num_cpus=1,
+            num_gpus=1 if gpus else None,
         )
         rows = iter(mapped.iter_rows())
         try:

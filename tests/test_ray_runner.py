@@ -98,8 +98,6 @@ def test_ray_runner_says_what_it_cannot_run(run_cli, many):
     folder, schema = many
     result = run_cli("extract", folder, "--schema", schema, "--runner", "ray", "--attachments")
     assert result.code == 2 and "--attachments" in result.err and "shared folder" in result.err
-    result = run_cli("extract", folder, "--schema", schema, "--runner", "ray", "--engine", "transformers")
-    assert result.code == 2 and "--engine transformers" in result.err
 
 
 # -- a two-node cluster on this machine -------------------------------------------------------------------
@@ -292,3 +290,24 @@ def test_max_failures_and_document_timeout_mean_the_same_on_ray(run_cli, many, t
     payload = json.loads(report.read_text())
     assert len(payload["documents"]) == 2 and len(payload["not_run"]) == 10
     assert timed.code == 1 and "--document-timeout 1" in timed.err
+
+
+def test_an_in_process_model_runs_in_each_ray_actor(run_cli, tmp_path, pdf_factory):
+    """--engine transformers on Ray: each actor loads the model (a tiny random one here, on CPU) and its
+    records are the local runner's."""
+    from tests.tiny_nano_vl import save_tiny_nano_vl
+
+    checkpoint = save_tiny_nano_vl(tmp_path / "nano")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i in range(3):
+        pdf_factory(f"docs/d{i}.pdf", pages=1)
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"total": {"type": "number"}}}))
+    common = ["--schema", schema, "--engine", "transformers", "--model", checkpoint, "--device", "cpu", "--max-tiles", "1",
+              "--page-mode", "image", "--max-output", "8", "--retries", "0"]  # fmt: skip
+    local, on_ray = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
+    assert run_cli("extract", folder, *common, "-o", local).code == 0
+    result = run_cli("extract", folder, *common, "-o", on_ray, "--runner", "ray", "--workers", "2")
+    assert result.code == 0, result.err
+    assert on_ray.read_text() == local.read_text()
