@@ -23,6 +23,7 @@ inputs must be visible to every node at the same path (a shared file system), as
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docvl.batch import FailureLimit, Journal, Outcome, run_batch
-from docvl.errors import UsageError
+from docvl.errors import DocvlError, EngineUnavailable, UsageError
 from docvl.results import DocumentResult
 from docvl.shards import Rows, ShardTarget
 from docvl.storage import RemoteFile
@@ -109,12 +110,24 @@ class DocumentActor:
 
     def __init__(self) -> None:
         _quiet_logs()
-        self._run, self._close = self.task.open(self.concurrency)
+        # A run-ending error (the engine cannot start here, a usage error) goes back as data: Ray would
+        # restart a failing actor forever, and hands the driver an exception without its cause.
+        self._fatal: str | None = None
+        try:
+            self._run, self._close = self.task.open(self.concurrency)
+        except (UsageError, EngineUnavailable) as exc:
+            self._fatal = _error_json(exc)
+            self._close = lambda: None
         self._fetched = tempfile.TemporaryDirectory(prefix="docvl-ray-inputs-")  # inputs at URLs, one at a time
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         items = [(int(i), str(p), str(u)) for i, p, u in zip(batch["index"], batch["path"], batch["url"], strict=True)]
-        results = [self._one(item) for item in items]  # Ray runs ``concurrency`` calls at once, on threads
+        if self._fatal is not None:
+            return {"index": batch["index"], "result": ["" for _ in items], "fatal": [self._fatal for _ in items]}
+        try:
+            results = [self._one(item) for item in items]  # Ray runs ``concurrency`` calls at once, on threads
+        except (UsageError, EngineUnavailable) as exc:
+            return {"index": batch["index"], "result": ["" for _ in items], "fatal": [_error_json(exc) for _ in items]}
         shards, rows = self.task.shards, self.task.rows
         if shards is not None and rows is not None:
             # before the results go back: the driver journals a document only once its record is written,
@@ -124,7 +137,7 @@ class DocumentActor:
             ]
             if written:
                 shards.write(items[0][0], items[-1][0], written)
-        return {"index": batch["index"], "result": [r.model_dump_json() for r in results]}
+        return {"index": batch["index"], "result": [r.model_dump_json() for r in results], "fatal": ["" for _ in items]}
 
     def _one(self, item: tuple[int, str, str]) -> DocumentResult:
         index, path, url = item
@@ -167,8 +180,8 @@ class RayRunner:
         results: dict[int, DocumentResult] = {}
         started = False
         if todo:
+            started = not ray.is_initialized()  # a Ray the caller started is the caller's to shut down
             _start(ray, self.address)
-            started = True
         key_of = journal.key_of if journal is not None else stamp
         arriving: Iterator[tuple[int, DocumentResult]] = self._run(ray, todo, concurrency, key_of) if todo else iter(())
         try:
@@ -241,6 +254,8 @@ class RayRunner:
         rows = iter(mapped.iter_rows())
         try:
             for row in rows:
+                if row.get("fatal"):  # the actor met a run-ending error: it ends the run, with its exit code
+                    raise _error_from_json(row["fatal"])
                 yield int(row["index"]), DocumentResult.model_validate_json(row["result"])
         finally:
             close = getattr(rows, "close", None)
@@ -269,6 +284,16 @@ def runner_for(
         kind, run.groups, user=user, think=think, own=own, engine_extra=engine_extra, shards=target, rows=rows
     )
     return RayRunner(task, address=batch.ray_address, actors=run.groups["drawing"].workers, remote=run.sources.remote)
+
+
+def _error_json(exc: DocvlError) -> str:
+    return json.dumps({"kind": type(exc).__name__, "message": exc.message, "path": exc.path, "fix": exc.fix})
+
+
+def _error_from_json(text: str) -> DocvlError:
+    data = json.loads(text)
+    kind = EngineUnavailable if data["kind"] == "EngineUnavailable" else UsageError
+    return kind(data["message"], path=data.get("path"), fix=data.get("fix"))
 
 
 def import_ray() -> Any:

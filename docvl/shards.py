@@ -98,6 +98,11 @@ def _parquet(rows: list[dict[str, Any]]) -> bytes:
         {k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v for k, v in r.items()} for r in rows
     ]
     columns = list(dict.fromkeys(k for r in flat for k in r))
+    for c in columns:  # one Arrow type per column: a column whose values differ in type is written as JSON text
+        if len({type(r[c]) for r in flat if r.get(c) is not None}) > 1:
+            for r in flat:
+                if r.get(c) is not None and not isinstance(r[c], str):
+                    r[c] = json.dumps(r[c], ensure_ascii=False)
     table = pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in flat])
     out = io.BytesIO()
     pq.write_table(table, out)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from docvl.evaluate.datasets import DatasetError, ExtractItem, QAItem, load_qa
+from docvl.evaluate.datasets import DatasetError, ExtractItem, QAItem, load_extract, load_qa
 from docvl.evaluate.metrics import calibration, regressions, score_extract, score_qa
 from docvl.evaluate.scoring import anls, parse_date, parse_number, same_value, score_answer
 
@@ -331,3 +331,45 @@ def test_eval_qa_against_a_stub_server_counts_tokens_and_pages(run_cli, doc, tmp
     assert h["tokens_per_item"] == 1812 and h["requests_per_item"] == 1
     assert [i["cited_pages"] for i in report["items"]] == [[18], [18]]
     assert h["page_recall"] == 0.5 and h["sent_recall"] == 1.0  # pages 15-20 were sent; 18 cited both times
+
+
+def test_review_cases_failed_rows_short_golds_csv_pages_and_full_paths(doc, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    twin = other / "doc.pdf"
+    shutil.copy(doc, twin)
+    items = [
+        QAItem("1", doc, "Dog?", ["Not answerable"], "none", []),
+        QAItem("2", doc, "Total?", ["5"], "int", [3]),
+        QAItem("3", doc, "Limit?", ["No"], "str", []),
+        QAItem("4", twin, "Law?", ["Ireland"], "str", [18]),
+        QAItem("5", doc, "Law?", ["Ireland"], "str", [18]),
+    ]
+    rows = [
+        {"_file": str(doc), "question": "Dog?", "answer": None, "_status": "failed"},  # failed: never right
+        {"_file": str(doc), "question": "Limit?", "answer": "Yes, there is no limit.", "_status": "ok"},
+        {"_file": str(twin), "question": "Law?", "answer": "Ireland", "_pages": "[18]", "_status": "ok"},  # CSV cell
+        {"_file": str(doc), "question": "Law?", "answer": "France", "_pages": "[3, 4]", "_status": "ok"},
+    ]
+    report = score_qa(items, rows, "x")
+    assert [i["right"] for i in report.items] == [False, False, False, True, False]
+    assert report.headline["not_answerable_recall"] == 0.0 and report.headline["not_answerable_precision"] is None
+    assert report.items[3]["cited_pages"] == [18] and report.items[4]["cited_pages"] == [3, 4]
+    assert score_answer(["3"], "The total is 12.\n[Page 3] ...", "int") == 0.0  # the first line is the answer
+    assert score_answer(["12"], "12.50", "str", strict=True) == 0.0  # DocVQA: ANLS alone
+    failed = score_extract(
+        [ExtractItem("1", doc, {"po": None, "total": 5})], [{"_file": str(doc), "_status": "failed"}], "x"
+    )
+    assert failed.headline["record_exact"] == 0.0 and failed.items[0]["fields"] == {"po": "failed", "total": "failed"}
+    assert json.dumps(failed.to_json(), allow_nan=False)  # NaN never reaches --json
+
+
+def test_empty_datasets_are_one_clear_error(tmp_path):
+    empty = tmp_path / "qa.csv"
+    empty.write_text("file,question,answer\n")
+    with pytest.raises(DatasetError, match="no items"):
+        load_qa(empty)
+    lines = tmp_path / "gold.jsonl"
+    lines.write_text("")
+    with pytest.raises(DatasetError, match="no items"):
+        load_extract(lines)

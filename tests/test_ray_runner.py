@@ -50,6 +50,23 @@ def many(tmp_path, pdf_factory):
     return folder, schema
 
 
+@pytest.fixture
+def run_cli(tmp_path):
+    """`docvl ARGS` in a process of its own: Ray's driver lives and ends there, never in pytest's process
+    (Ray's core may end the process it runs in when its cluster goes away)."""
+    from tests.conftest import CliResult
+
+    def run(*args) -> CliResult:
+        env = {**os.environ, "COLUMNS": "160"}
+        done = subprocess.run(
+            [sys.executable, "-m", "docvl", *map(str, args)], capture_output=True, text=True, env=env, timeout=600,
+            cwd=tmp_path,
+        )  # fmt: skip
+        return CliResult(done.returncode, done.stdout, done.stderr)
+
+    return run
+
+
 def lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
@@ -192,17 +209,31 @@ def test_a_killed_driver_on_a_cluster_with_a_dying_server_is_resumed_and_each_do
 
 
 def test_the_api_runs_on_ray_too(invoices, tmp_path):
-    import docvl
+    script = tmp_path / "api.py"
+    script.write_text(
+        f"""
+import json, sys
+from pathlib import Path
+import docvl
+from docvl.engines.scripted import ScriptedEngine
 
-    schema = REPO / "schemas" / "invoice.json"
+if __name__ == "__main__":
+    invoices, schema = Path({str(invoices)!r}), Path({str(REPO / "schemas" / "invoice.json")!r})
     local = [r.values for r in docvl.extract_many(invoices, schema, workers=1)]
-    on_ray = list(docvl.extract_many(invoices, schema, runner="ray", workers=2, journal=tmp_path / "j"))
+    on_ray = list(docvl.extract_many(invoices, schema, runner="ray", workers=2, journal=Path({str(tmp_path / "j")!r})))
     assert [r.values for r in on_ray] == local
     assert [Path(r.path).name for r in on_ray] == sorted(p.name for p in invoices.glob("*.pdf"))
-    with pytest.raises(docvl.errors.UsageError, match="engine object"):
-        from docvl.engines.scripted import ScriptedEngine
-
-        list(docvl.extract_many(invoices, schema, runner="ray", engine=ScriptedEngine(["{}"])))
+    try:
+        list(docvl.extract_many(invoices, schema, runner="ray", engine=ScriptedEngine(["{{}}"])))
+    except docvl.errors.UsageError as exc:
+        assert "engine object" in str(exc)
+    else:
+        sys.exit("an engine object was taken for a Ray run")
+    print("ok")
+"""
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
 
 
 def test_ray_runner_reads_inputs_at_urls_on_its_workers(run_cli, invoices, tmp_path):
@@ -311,3 +342,19 @@ def test_an_in_process_model_runs_in_each_ray_actor(run_cli, tmp_path, pdf_facto
     result = run_cli("extract", folder, *common, "-o", on_ray, "--runner", "ray", "--workers", "2")
     assert result.code == 0, result.err
     assert on_ray.read_text() == local.read_text()
+
+
+def test_a_run_ending_error_in_an_actor_keeps_its_exit_code(run_cli, many):
+    from tests.vllm_stub import error
+
+    folder, schema = many
+    stub = StubServer()
+    stub.default = lambda body: Scripted(status=401, body=error(401, "bad key"))  # /models answers, requests do not
+    try:
+        result = run_cli(
+            "extract", folder, "--schema", schema, "--runner", "ray", "--server", stub.url, "--workers", "1"
+        )
+    finally:
+        stub.close()
+    assert result.code == 3, result.err  # as the local runner: the engine is unavailable, with the fix
+    assert "DOCVL_API_KEY" in result.err and "internal error" not in result.err

@@ -354,7 +354,8 @@ class OpenAIEngine:
             except httpx.TimeoutException as exc:
                 waited = "10 s to connect" if isinstance(exc, httpx.ConnectTimeout) else f"{seconds:.3g} s"
                 last = f"timed out after {waited} ({type(exc).__name__})"
-                if several and seconds < self.options.timeout:  # the document's time ran out, not the server
+                connect = isinstance(exc, httpx.ConnectTimeout)  # not answering at all: the server's fault
+                if several and seconds < self.options.timeout and not connect:  # the document's time ran out
                     raise EngineRequestError(last) from None
                 if several:
                     raise ServerDown(last) from None

@@ -36,6 +36,7 @@ class QAItem:
     kind: str | None = None  # int, float, str, list, date (None: from the answer)
     pages: list[int] = field(default_factory=list)  # evidence pages, 1-based
     source: str | None = None  # where the evidence is: text, table, chart, image... (for the breakdown)
+    strict: bool = False  # scored by ANLS alone, as DocVQA scores (no gold found inside a longer answer)
 
     @property
     def answerable(self) -> bool:
@@ -50,7 +51,14 @@ class ExtractItem:
 
 
 def load_qa(path: Path) -> tuple[str, list[QAItem]]:
-    """(format name, items) of the QA dataset at ``path``."""
+    """(format name, items) of the QA dataset at ``path``; a dataset without items is a DatasetError."""
+    name, items = _load_qa(path)
+    if not items:
+        raise DatasetError("the dataset holds no items", path=path, fix="check the file: one question per item")
+    return name, items
+
+
+def _load_qa(path: Path) -> tuple[str, list[QAItem]]:
     if path.is_dir():
         files = sorted(path.rglob("*.qa.json"))
         if not files:
@@ -107,6 +115,8 @@ def load_extract(path: Path) -> list[ExtractItem]:
         for i, row in enumerate(_jsonl(path), 1):
             file = _need(row, "file", path, i)
             out.append(ExtractItem(f"{i}", _resolve(path, str(file), i), {k: v for k, v in row.items() if k != "file"}))
+        if not out:
+            raise DatasetError("the dataset holds no items", path=path, fix="one golden record per line")
         return out
     raise DatasetError(
         "not an extraction dataset docvl reads",
@@ -195,6 +205,7 @@ def _docvqa(path: Path, i: int, item: dict[str, Any]) -> QAItem:
         kind="str",
         pages=pages,
         source=", ".join(item["question_types"]) if isinstance(item.get("question_types"), list) else None,
+        strict=True,
     )
 
 

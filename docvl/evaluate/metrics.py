@@ -34,14 +34,27 @@ class Report:
     calibration: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "task": self.task,
-            "dataset": self.dataset,
-            "headline": self.headline,
-            "breakdowns": self.breakdowns,
-            "calibration": self.calibration,
-            "items": self.items,
-        }
+        """As JSON allows: NaN (a figure with nothing to measure) becomes null."""
+        return _no_nan(
+            {
+                "task": self.task,
+                "dataset": self.dataset,
+                "headline": self.headline,
+                "breakdowns": self.breakdowns,
+                "calibration": self.calibration,
+                "items": self.items,
+            }
+        )
+
+
+def _no_nan(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_nan(v) for v in value]
+    return value
 
 
 def _mean(values: Iterable[float]) -> float | None:
@@ -56,14 +69,24 @@ def score_qa(
     items: list[QAItem], rows: list[dict[str, Any]], dataset: str, *, tolerance: float = FLOAT_TOLERANCE
 ) -> Report:
     """``rows``: one per item, matched by file name and question; an item with no row is a miss."""
-    by_key = {(Path(str(r.get("_file", ""))).name, str(r.get("question", "")).strip()): r for r in rows}
+    # a row is found by its file's full path, else by its name (a prediction file written elsewhere)
+    by_path = {(str(r.get("_file", "")), str(r.get("question", "")).strip()): r for r in rows}
+    by_name = {(Path(str(r.get("_file", ""))).name, str(r.get("question", "")).strip()): r for r in rows}
     scored = []
     for item in items:
-        row = by_key.get((item.file.name, item.question.strip()))
-        answer = None if row is None or row.get("_status") == "failed" else row.get("answer")
-        score = score_answer(item.answers, answer, item.kind, tolerance=tolerance)
-        cited = [int(p) for p in (row or {}).get("_pages") or []]
-        sent = (row or {}).get("_sent_pages")
+        question = item.question.strip()
+        row = by_path.get((str(item.file), question)) or by_name.get((item.file.name, question))
+        ran = row is not None and row.get("_status") != "failed"
+        raw = row.get("answer") if ran and row is not None else None
+        answer = None if raw is None else str(raw)
+        # an item with no prediction (missing, or its run failed) is wrong, never a right "not answerable"
+        score = (
+            score_answer(item.answers, answer, item.kind, tolerance=tolerance, strict=item.strict,
+                         extractive=bool((row or {}).get("_extractive")))
+            if ran else 0.0
+        )  # fmt: skip
+        cited = _pages(row.get("_pages") if row is not None else None)
+        sent = _pages(row.get("_sent_pages")) if row is not None and row.get("_sent_pages") is not None else None
         gold = set(item.pages)
         scored.append(
             {
@@ -78,7 +101,7 @@ def score_qa(
                 "status": (row or {}).get("_status", "missing"),
                 "score": round(score, 4),
                 "right": score >= RIGHT,
-                "abstained": abstains(answer),
+                "abstained": ran and abstains(answer),
                 "gold_pages": sorted(gold),
                 "cited_pages": cited,
                 "page_precision": len(gold & set(cited)) / len(cited) if gold and cited else None,
@@ -114,6 +137,18 @@ def score_qa(
     return Report("qa", dataset, headline, breakdowns, scored)
 
 
+def _pages(value: Any) -> list[int]:
+    """Cited pages as a prediction file holds them: a list, or the JSON text of one (a CSV cell)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else []
+        except ValueError:
+            return []
+    if not isinstance(value, list):
+        return []
+    return [int(p) for p in value if isinstance(p, int | float | str) and str(p).strip().isdigit()]
+
+
 def _breakdown(scored: list[dict[str, Any]], key: str) -> dict[str, dict[str, float]]:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for s in scored:
@@ -141,26 +176,33 @@ def score_extract(
     where the gold has one is right when it matches (true positive) or wrong (false positive and false
     negative); a null there is a false negative; a value where the gold has none is a false positive; a
     null there is a right abstention. Arrays of objects (line items) are matched one to one first."""
+    by_path = {str(r.get("_file", "")): r for r in rows}
     by_name = {Path(str(r.get("_file", ""))).name: r for r in rows}
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # field -> tp, fp, fn, right abstentions
     scored = []
     confident: list[tuple[float, bool]] = []
     fields = list((schema or {}).get("properties", {})) or None
     for item in items:
-        row = by_name.get(item.file.name)
-        record = {} if row is None or row.get("_status") == "failed" else row
+        row = by_path.get(str(item.file)) or by_name.get(item.file.name)
+        ran = row is not None and row.get("_status") != "failed"
+        record = row if ran and row is not None else {}
         names = fields or [k for k in item.gold if k not in IGNORED_FIELDS]
         per_field = {}
         for name in names:
             if name in IGNORED_FIELDS:
                 continue
             gold, pred = item.gold.get(name), record.get(name)
+            if not ran:  # no record: every field it should have had is missed, none is a right abstention
+                if gold not in (None, "", []):
+                    counts[name][2] += 1
+                per_field[name] = "failed"
+                continue
             outcome = _field_outcome(name, gold, pred, schema, tolerance, counts)
             per_field[name] = outcome
             conf = (record.get("_confidence") or {}).get(name)
             if isinstance(conf, int | float) and pred is not None:
                 confident.append((float(conf), outcome == "right"))
-        exact = all(o in ("right", "abstained") for o in per_field.values())
+        exact = ran and all(o in ("right", "abstained") for o in per_field.values())
         scored.append(
             {
                 "id": item.id,
@@ -187,8 +229,9 @@ def score_extract(
             name: {
                 "precision": c[0] / (c[0] + c[1]) if c[0] + c[1] else float("nan"),
                 "recall": c[0] / (c[0] + c[2]) if c[0] + c[2] else float("nan"),
-                "f1": _f1(c[0] / (c[0] + c[1]) if c[0] + c[1] else None, c[0] / (c[0] + c[2]) if c[0] + c[2] else None)
-                or 0.0,
+                "f1": _nan(
+                    _f1(c[0] / (c[0] + c[1]) if c[0] + c[1] else None, c[0] / (c[0] + c[2]) if c[0] + c[2] else None)
+                ),
                 "abstained_right": c[3],
             }
             for name, c in sorted(counts.items())
@@ -235,6 +278,10 @@ def _item_score(gold: dict[str, Any], pred: Any, tolerance: float) -> float:
     return sum(
         same_value(gold[k], pred.get(k), field_kind(k, None, gold[k]), tolerance=tolerance) >= 0.999 for k in keys
     ) / len(keys)
+
+
+def _nan(value: float | None) -> float:
+    return float("nan") if value is None else value
 
 
 def _f1(precision: float | None, recall: float | None) -> float | None:

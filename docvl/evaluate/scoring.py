@@ -160,11 +160,20 @@ def abstains(answer: str | None) -> bool:
 
 
 def score_answer(
-    golds: Iterable[Any], answer: str | None, kind: str | None = None, *, tolerance: float = FLOAT_TOLERANCE
+    golds: Iterable[Any],
+    answer: str | None,
+    kind: str | None = None,
+    *,
+    tolerance: float = FLOAT_TOLERANCE,
+    strict: bool = False,
+    extractive: bool = False,
 ) -> float:
     """A predicted answer (free text, as `docvl ask` gives it) against the gold answers (any one may
-    match): the best score over them. The prediction's first line is its answer; the rest (cited pages,
-    a quoted passage) is ignored unless the first line is empty."""
+    match): the best score over them. The prediction's first line is its answer (the rest: cited pages,
+    reasoning), unless it is empty or the answer is a quoting engine's passages (``extractive``). A
+    short gold answer found inside a longer first line ("The cap is EUR 2,400,000.") counts, as
+    MMLongBench-Doc's answer extraction would take it, except with ``strict`` (DocVQA: ANLS alone) and
+    for golds of three characters or fewer ("No" is not inside "Yes, there is no limit")."""
     golds = list(golds)
     if any(isinstance(g, str) and g.strip().casefold() == NOT_ANSWERABLE for g in golds):
         return 1.0 if abstains(answer) else 0.0
@@ -172,11 +181,14 @@ def score_answer(
         return 0.0
     lines = [line.strip() for line in answer.strip().splitlines() if line.strip()]
     candidates = [lines[0]] if lines else []
-    candidates.append(answer.strip())
+    if extractive or not lines:
+        candidates.append(answer.strip())
     best = 0.0
     for gold in golds:
         for candidate in candidates:
-            best = max(best, same_value(gold, candidate, kind, tolerance=tolerance), _contains(gold, candidate, kind))
+            best = max(best, same_value(gold, candidate, kind, tolerance=tolerance))
+            if not strict and (not isinstance(gold, str) or len(gold.strip()) > 3):
+                best = max(best, _contains(gold, candidate, kind))
     return best
 
 

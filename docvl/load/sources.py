@@ -32,10 +32,12 @@ class Sources:
     remote: dict[Path, RemoteFile] = field(default_factory=dict)
     _folder: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
     _staging: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
+    _urls: set[str] = field(default_factory=set, repr=False)
 
     def add_remote(self, found: RemoteFile) -> None:
-        if any(r.url == found.url for r in self.remote.values()):
+        if found.url in self._urls:
             return  # named twice: processed once
+        self._urls.add(found.url)
         if self._staging is None:
             self._staging = tempfile.TemporaryDirectory(prefix="docvl-inputs-")
         suffix = Path(found.url.rsplit("/", 1)[-1]).suffix

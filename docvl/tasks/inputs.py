@@ -25,11 +25,12 @@ def fetching(
         if found is None:
             return task(path)
         try:
-            fetch(found.url, path)
+            try:
+                fetch(found.url, path)
+            except DocvlError as exc:  # this input is unreadable (a run-ending error from the task is not caught)
+                error = ErrorItem(code=exc.code, message=exc.message, fix=exc.fix)
+                return DocumentResult(path=found.url, task=kind, status="failed", errors=[error])  # type: ignore[arg-type]
             result = task(path)
-        except DocvlError as exc:
-            error = ErrorItem(code=exc.code, message=exc.message, fix=exc.fix)
-            return DocumentResult(path=found.url, task=kind, status="failed", errors=[error])  # type: ignore[arg-type]
         finally:
             path.unlink(missing_ok=True)
         result.path = found.url
