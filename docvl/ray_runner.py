@@ -253,10 +253,17 @@ class RayRunner:
         )
         rows = iter(mapped.iter_rows())
         try:
+            fatal: DocvlError | None = None
             for row in rows:
-                if row.get("fatal"):  # the actor met a run-ending error: it ends the run, with its exit code
-                    raise _error_from_json(row["fatal"])
+                if row.get("fatal") or fatal is not None:
+                    # the actor met a run-ending error: it ends the run, with its exit code, once Ray has
+                    # finished the dataset (every later call returns at once): shutting Ray down while its
+                    # executor still runs makes Ray's core end the process itself (exit 1)
+                    fatal = fatal or _error_from_json(row["fatal"])
+                    continue
                 yield int(row["index"]), DocumentResult.model_validate_json(row["result"])
+            if fatal is not None:
+                raise fatal
         finally:
             close = getattr(rows, "close", None)
             if close is not None:
