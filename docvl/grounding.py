@@ -36,13 +36,14 @@ class PageWords:
     width: float
     height: float
     words: list[Word]
+    source: str = "text"  # "text": the PDF's text layer; "ocr": OCR of the page's image (a scan)
 
 
 @dataclass(frozen=True)
 class Found:
     page: int
     boxes: list[tuple[float, float, float, float]]  # one per line the value spans
-    match: str  # exact | normalised | fuzzy
+    match: str  # exact | normalised | fuzzy | ocr (found in OCR words: a scan's, however matched)
     text: str
     page_size: tuple[float, float]
 
@@ -149,6 +150,8 @@ def _found(page: PageWords, start: int, end: int, match: str) -> Found:
         (min(w.x0 for w in ws), min(w.y0 for w in ws), max(w.x1 for w in ws), max(w.y1 for w in ws))
         for ws in lines.values()
     ]
+    if page.source == "ocr":
+        match = "ocr"
     return Found(page.number, boxes, match, " ".join(w.text for w in words), (page.width, page.height))
 
 
@@ -258,6 +261,7 @@ def ground_answer(
 
     def add(page: PageWords, start: int, end: int, match: str, whole_lines: bool) -> None:
         words = page.words
+        match = "ocr" if page.source == "ocr" else match
         if whole_lines:  # the line(s) a value stands in: the sentence or table row it rests on
             keys = {(w.block, w.line) for w in words[start:end]}
             chosen = [w for w in words if (w.block, w.line) in keys]

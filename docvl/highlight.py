@@ -1,7 +1,7 @@
 """`extract --highlight DIR`: a copy of each PDF with a highlight on every located value, for a reviewer.
 
 Each highlight's note says the field and the value; its colour says how the value was matched (green:
-exact, blue: normalised, orange: fuzzy), so the matches worth a second look stand out. Boxes are in the
+exact, blue: normalised, orange: fuzzy, purple: found by OCR on a scan), so the matches worth a second look stand out. Boxes are in the
 page's displayed orientation (docvl.grounding); they are turned back to the page's own space for the
 annotation. The copy is written whole (atomically) under DIR, named after the document.
 """
@@ -17,7 +17,7 @@ from docvl.load.pdf import open_pdf
 from docvl.results import DocumentResult
 from docvl.write import write_atomic
 
-COLOURS = {"exact": (0.36, 0.8, 0.36), "normalised": (0.4, 0.65, 1.0), "fuzzy": (1.0, 0.62, 0.2)}
+COLOURS = {"exact": (0.36, 0.8, 0.36), "normalised": (0.4, 0.65, 1.0), "fuzzy": (1.0, 0.62, 0.2), "ocr": (0.75, 0.45, 0.95)}
 
 
 def highlight(
