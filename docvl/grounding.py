@@ -18,16 +18,19 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
 from typing import Any
 
 from docvl.load.reading_order import Word
-from docvl.printed_values import NUMBER_IN_TEXT, parse_date, parse_number
+from docvl.printed_values import NUMBER_IN_TEXT, date_range, parse_date, parse_number, possible_dates, printed_forms
 
 FUZZY = 0.85
 # a word that is (part of) a printed number: digits with separators, signs, currency, a unit code
-NUMBERISH = re.compile(r"[$€£¥₹%+\-−(]*[\d.,'\u202f\u00a0]*\d[\d.,'\u202f\u00a0]*[%)]*[:;,]?|[$€£¥₹]|[A-Z]{3}")
+NUMBERISH = re.compile(r"[$€£¥₹%+\-−(]*[\d.,'\u202f\u00a0]*\d[\d.,'\u202f\u00a0]*[%)]*[:;,]?|[$€£¥₹%]|[A-Z]{3}")
 ZERO = re.compile(r"[^\d]*0(?:[.,]0+)?[^\d]*")
-MAX_WORDS = 12  # the longest value looked for word by word; longer text is looked for by its start
+MAX_WORDS = 12  # the longest value fuzzy matching compares word by word
+PIECES = 0.7  # a split value: at most this share of its words as separate runs
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,72 @@ class PageWords:
     height: float
     words: list[Word]
     source: str = "text"  # "text": the PDF's text layer; "ocr": OCR of the page's image (a scan)
+
+    @cached_property
+    def normed(self) -> list[str]:
+        return [_norm(w.text) for w in self.words]
+
+    @cached_property
+    def squeezed(self) -> Squeezed:
+        return Squeezed(self.words)
+
+
+class Squeezed:
+    """A page's letters and digits as one string, each knowing its word: a value is found in it with its
+    spaces and punctuation set aside ("FR60421938861" in "FR 604 219 388 61", "logiciel" in "logi- ciel"),
+    or inside a longer word ("aws.amazon.com" in "aws.amazon.com/contact-us/"), but only from the start
+    of a word or of a run after punctuation to the end of one: "US" is not found in "US1234567890"."""
+
+    def __init__(self, words: list[Word]) -> None:
+        chars: list[str] = []
+        self.owner: list[int] = []
+        self.starts: set[int] = set()
+        self.ends: set[int] = set()
+        for index, word in enumerate(words):
+            text = _norm(word.text)
+            for k, ch in enumerate(text):
+                if not ch.isalnum():
+                    continue
+                cjk = _cjk(ch)  # no spaces between words: any character may start or end a value
+                if cjk or k == 0 or not text[k - 1].isalnum():
+                    self.starts.add(len(chars))
+                if cjk or k == len(text) - 1 or not text[k + 1].isalnum():
+                    self.ends.add(len(chars))
+                chars.append(ch)
+                self.owner.append(index)
+        self.text = "".join(chars)
+        self.lines = [(w.block, w.line) for w in words]
+
+    def find(self, target: str, *, near: int | None = None, digits_on_one_line: bool = False) -> list[int] | None:
+        """The words ``target`` (squeezed) stands in, bounded as the class says; with ``near``, the place
+        nearest that word; ``digits_on_one_line``: a number written as text ("4218 3017") is not made of
+        numbers from different lines."""
+        if not target:
+            return None
+        best: list[int] | None = None
+        distance = 0
+        at = self.text.find(target)
+        while at >= 0:
+            end = at + len(target) - 1
+            if at in self.starts and end in self.ends:
+                indices = sorted(set(self.owner[at : end + 1]))
+                short = len(target) <= 3 and len(indices) > 1  # "AB" is one word, not "A" "B"
+                if not short and not (digits_on_one_line and len({self.lines[i] for i in indices}) > 1):
+                    if near is None:
+                        return indices
+                    gap = min(abs(i - near) for i in indices)
+                    if best is None or gap < distance:
+                        best, distance = indices, gap
+            at = self.text.find(target, at + 1)
+        return best
+
+
+def _squeeze(text: str) -> str:
+    return "".join(ch for ch in _norm(text) if ch.isalnum())
+
+
+def _cjk(ch: str) -> bool:
+    return "\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\uf900" <= ch <= "\ufaff"
 
 
 @dataclass(frozen=True)
@@ -126,7 +195,7 @@ def find(value: Any, pages: list[PageWords], *, fuzzy: bool = True) -> Found | N
     """The first place ``value`` stands on ``pages`` (in order): exact or normalised first on every page,
     then fuzzy."""
     for page in pages:
-        hit = _exact(value, page.words)
+        hit = _exact(value, page)
         if hit is not None:
             return _found(page, *hit)
     if fuzzy and isinstance(value, str) and len(_norm(value)) >= 4:
@@ -137,12 +206,12 @@ def find(value: Any, pages: list[PageWords], *, fuzzy: bool = True) -> Found | N
                 best = (hit_f[0], page, hit_f[1], hit_f[2])
         if best is not None:
             _, page, start, end = best
-            return _found(page, start, end, "fuzzy")
+            return _found(page, list(range(start, end)), "fuzzy")
     return None
 
 
-def _found(page: PageWords, start: int, end: int, match: str) -> Found:
-    words = page.words[start:end]
+def _found(page: PageWords, indices: list[int], match: str) -> Found:
+    words = [page.words[i] for i in indices]
     lines: dict[tuple[int, int], list[Word]] = {}
     for w in words:
         lines.setdefault((w.block, w.line), []).append(w)
@@ -155,59 +224,132 @@ def _found(page: PageWords, start: int, end: int, match: str) -> Found:
     return Found(page.number, boxes, match, " ".join(w.text for w in words), (page.width, page.height))
 
 
-def _exact(value: Any, words: list[Word]) -> tuple[int, int, str] | None:
-    number = parse_number(value) if _numeric(value) else None
-    day = (
-        parse_date(value)
-        if isinstance(value, str) and re.search(r"\d{4}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2}", value)
-        else None
-    )
+def _exact(value: Any, page: PageWords) -> tuple[list[int], str] | None:
+    """The words ``value`` stands in on ``page`` and how it matched (exact or normalised): as a number,
+    a date (or the first or last day of a printed range), a code printed as its sign or name ("USD" as
+    "$", "NL" as "Nederland"), or text: whole words, inside a longer word ("aws.amazon.com/contact-us/"),
+    with its spaces and punctuation set aside ("FR 604 219 388 61"), or in pieces the layout split."""
     raw = str(value).strip()
-    if number is not None:
-        # the fewest words first: "42183017", not "Invoice Number: 42183017"; every word a part of a number
-        # ("EUR", "$", "1 234,50"), so a label is never part of the box
-        for n in (1, 2, 3):
-            for i in range(len(words) - n + 1):
-                window = words[i : i + n]
-                if not all(NUMBERISH.fullmatch(w.text) for w in window):
-                    continue
-                text = " ".join(w.text for w in window)
-                got = parse_number(text.strip(":;,"))
-                if got is None or abs(got - number) >= 0.005:
-                    continue
-                if number == 0 and not ZERO.fullmatch(text.strip(":;,")):
-                    continue  # 0 is not "0000" (a postcode)
-                return i, i + n, "exact" if text == raw else "normalised"
+    if _numeric(value):
+        number = parse_number(value)
+        if number is not None:
+            hit = _number_at(number, raw, page.words)
+            if hit is not None:
+                return hit
+    if isinstance(value, str) and re.search(r"\d", value) and len(value) <= 40:
+        days = possible_dates(value) or ({parse_date(value)} - {None})
+        if days:
+            hit = _date_at(days, raw, page.words)  # type: ignore[arg-type]
+            if hit is not None:
+                return hit
+    if re.fullmatch(r"[A-Z]{2,3}", raw):
+        # a code: the word itself, case and all ("US", not "us" of "contact us", nor "nl" of a web
+        # address), else its sign or name
+        for i, word in enumerate(page.words):
+            if word.text.strip(".,;:()[]") == raw:
+                return [i], "exact" if word.text == raw else "normalised"
+        for form in printed_forms(raw):
+            if not any(ch.isalnum() for ch in form):  # a sign: "$" of "$42.00" too
+                at = next((i for i, w in enumerate(page.words) if form in w.text), None)
+                hit = ([at], "normalised") if at is not None else None
+            else:
+                hit = _text_at(form, page)
+            if hit is not None:
+                return hit[0], "normalised"
         return None
-    if day is not None:
-        for n in (1, 2, 3, 4):  # the fewest words first: "28 March 2025", not "date: 28 March 2025"
-            for i in range(len(words) - n + 1):
-                text = " ".join(w.text for w in words[i : i + n])
-                if parse_date(text.strip(":;,()")) == day:
-                    return i, i + n, "exact" if text == raw else "normalised"
+    hit = _text_at(raw, page)
+    if hit is None and len(_norm(raw).split()) >= 3:
+        return _pieces_at(raw, page)
+    return hit
+
+
+def _number_at(number: float, raw: str, words: list[Word]) -> tuple[list[int], str] | None:
+    # the fewest words first: "42183017", not "Invoice Number: 42183017"; every word a part of a number
+    # ("EUR", "$", "1 234,50"), so a label is never part of the box. A share (0.15) may print as "15%".
+    for n in (1, 2, 3):
+        for i in range(len(words) - n + 1):
+            window = words[i : i + n]
+            if not all(NUMBERISH.fullmatch(w.text) for w in window):
+                continue
+            text = " ".join(w.text for w in window)
+            got = parse_number(text.strip(":;,"))
+            if got is None:
+                continue
+            if abs(got - number) >= 0.005 and not ("%" in text and abs(got - number * 100) < 0.005):
+                continue
+            if number == 0 and not ZERO.fullmatch(text.strip(":;,")):
+                continue  # 0 is not "0000" (a postcode)
+            return list(range(i, i + n)), "exact" if text == raw else "normalised"
+    return None
+
+
+def _date_at(days: set[date], raw: str, words: list[Word]) -> tuple[list[int], str] | None:
+    # the fewest words first: "28 March 2025", not "date: 28 March 2025"; then a range printed with its
+    # month and year once ("du 1er au 31 Juillet 2015"), boxed whole
+    years = {str(d.year)[-2:] for d in days}
+    for n in (1, 2, 3, 4, 5):
+        for i in range(len(words) - n + 1):
+            text = " ".join(w.text for w in words[i : i + n])
+            if not any(y in text for y in years) and not re.search(r"\d{8}", text):
+                continue  # every written date holds its year's last two digits
+            if possible_dates(text.strip(":;,()")) & days:
+                return list(range(i, i + n)), "exact" if text == raw else "normalised"
+    for n in (2, 3, 4, 5, 6, 7):
+        for i in range(len(words) - n + 1):
+            text = " ".join(w.text for w in words[i : i + n])
+            if not any(y in text for y in years):
+                continue
+            ends = date_range(text.strip(":;,()"))
+            if ends is not None and (ends[0] | ends[1]) & days:
+                return list(range(i, i + n)), "normalised"
+    return None
+
+
+def _text_at(raw: str, page: PageWords) -> tuple[list[int], str] | None:
     tokens = _norm(raw).split()
     if not tokens:
         return None
-    tokens = tokens[:MAX_WORDS]
-    normed = [_norm(w.text) for w in words]
-    for i in range(len(words) - len(tokens) + 1):
+    words = page.words
+    normed = page.normed
+    for i in range(len(words) - len(tokens) + 1):  # whole words, the common case, first
         if normed[i] == tokens[0] and normed[i : i + len(tokens)] == tokens:
             text = " ".join(w.text for w in words[i : i + len(tokens)])
-            return i, i + len(tokens), "exact" if text == raw else "normalised"
-    # words MuPDF split or joined differently: the value's characters against a run of words
-    squeezed = "".join(tokens)
-    for i in range(len(words)):
-        joined = ""
-        for j in range(i, min(len(words), i + MAX_WORDS)):
-            part = normed[j]
-            if part.endswith("-") and j + 1 < len(words) and words[j + 1].line != words[j].line:
-                part = part[:-1]  # a word hyphenated at the end of a line
-            joined += part
-            if joined == squeezed:
-                return i, j + 1, "normalised"
-            if not squeezed.startswith(joined):
+            return list(range(i, i + len(tokens))), "exact" if text == raw else "normalised"
+    if len(_squeeze(raw)) <= 3:
+        return None  # too short to be looked for inside other words: "AB" of "ABC-12"
+    hit = page.squeezed.find(_squeeze(raw), digits_on_one_line=raw.replace(" ", "").isdigit())
+    return (hit, "normalised") if hit is not None else None
+
+
+def _pieces_at(raw: str, page: PageWords) -> tuple[list[int], str] | None:
+    """A long value the layout split: a table cell wrapped over lines with other cells between them, a
+    note the model put together from label and value read in another order. Found when its words stand
+    on the page in at most PIECES (share of its words) runs, each run at least one word of 4 characters
+    or a number, so a sentence of common words scattered over a page does not count. Matched "fuzzy": a
+    reviewer should look."""
+    tokens = _norm(raw).split()
+    chosen: list[int] = []
+    runs = 0
+    at = 0
+    while at < len(tokens):
+        best: list[int] | None = None
+        size = 0
+        for end in range(len(tokens), at, -1):  # the longest run of the value's words found together
+            piece = tokens[at:end]
+            if end - at == 1 and len(_squeeze(piece[0])) < 4 and not piece[0].isdigit():
                 break
-    return None
+            hit = page.squeezed.find(_squeeze(" ".join(piece)), near=chosen[-1] if chosen else None)
+            if hit is not None:
+                best, size = hit, end - at
+                break
+        if best is None:
+            return None
+        chosen.extend(i for i in best if i not in chosen)
+        runs += 1
+        at += size
+    if runs > max(2, int(len(tokens) * PIECES)):
+        return None
+    return sorted(chosen), "fuzzy"
 
 
 def _fuzzy(value: str, words: list[Word]) -> tuple[float, int, int] | None:
@@ -259,14 +401,14 @@ def ground_answer(
     out: list[dict[str, Any]] = []
     seen: set[tuple[int, tuple[float, ...]]] = set()
 
-    def add(page: PageWords, start: int, end: int, match: str, whole_lines: bool) -> None:
+    def add(page: PageWords, indices: list[int], match: str, whole_lines: bool) -> None:
         words = page.words
         match = "ocr" if page.source == "ocr" else match
         if whole_lines:  # the line(s) a value stands in: the sentence or table row it rests on
-            keys = {(w.block, w.line) for w in words[start:end]}
+            keys = {(words[i].block, words[i].line) for i in indices}
             chosen = [w for w in words if (w.block, w.line) in keys]
         else:
-            chosen = words[start:end]
+            chosen = [words[i] for i in indices]
         lines: dict[tuple[int, int], list[Word]] = {}
         for w in chosen:
             lines.setdefault((w.block, w.line), []).append(w)
@@ -292,10 +434,14 @@ def ground_answer(
             if page is None or not words:
                 continue
             head = " ".join(words[: min(8, len(words))])
-            hit = _exact(head, page.words)
+            hit = _exact(head, page)
+            if hit is None and page.source == "ocr":  # the engine's OCR and grounding's may differ a little
+                fuzzy = _fuzzy(head, page.words)
+                hit = (list(range(fuzzy[1], fuzzy[2])), "fuzzy") if fuzzy is not None else None
             if hit is not None:
-                start = hit[0]
-                add(page, start, min(len(page.words), start + min(len(words), EVIDENCE_WORDS)), hit[2], False)
+                start = hit[0][0]
+                end = min(len(page.words), start + min(len(words), EVIDENCE_WORDS))
+                add(page, list(range(start, end)), hit[1], False)
         return out
     cited = read(pages) if pages else {}
     first = next((line.strip() for line in answer.splitlines() if line.strip()), "")
@@ -308,11 +454,11 @@ def ground_answer(
             page = cited.get(number)
             if page is None:
                 continue
-            hit = _exact(value, page.words)
+            hit = _exact(value, page)
             if hit is not None:
                 found_on = (page, hit)
                 break
         if found_on is not None:
-            page, (start, end, match) = found_on
-            add(page, start, end, match, True)
+            page, (indices, match) = found_on
+            add(page, indices, match, True)
     return out

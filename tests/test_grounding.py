@@ -74,6 +74,78 @@ def test_values_are_found_whatever_their_formatting(tmp_path, value, text, match
     assert text.split()[0] in read_back(path, found)  # the box holds the value's text
 
 
+MORE_LINES = [
+    "Rechnungsdatum: 28. März 2025   Fecha: 28 de marzo de 2025",
+    "Leistungszeitraum: du 1er au 31 Juillet 2015",
+    "Betrag in $ und Steuer 19 %   Land: Nederland   Bestellt am 03/04/2025",
+    "Mehr unter aws.amazon.com/contact-us/ oder n°562044387",
+    "TVA intracommunautaire: FR 604 219 388 61",
+    "Please contact us.   Konto 4218  Ref 3017",
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("2025-03-28", "28. März 2025"),  # month names in other languages
+        ("2015-07-01", "1er au 31 Juillet 2015"),  # the first day of a range printed with its month once
+        ("2015-07-31", "31 Juillet 2015"),
+        ("2025-04-03", "03/04/2025"),  # day and month order unknown: either reading
+        ("2025-03-04", "03/04/2025"),
+        ("USD", "$"),  # a currency code as its sign
+        ("NL", "Nederland"),  # a country code as its name
+        (0.19, "19 %"),  # a share printed as a percentage
+        ("aws.amazon.com", "aws.amazon.com/contact-us/"),  # inside a longer word, at its punctuation
+        ("562044387", "n°562044387"),
+        ("FR60421938861", "FR 604 219 388 61"),  # an identifier printed in groups
+    ],
+)
+def test_values_printed_another_way_are_found(tmp_path, value, text):
+    path = make(tmp_path / "more.pdf", MORE_LINES)
+    found = find(value, [page_of(path)])
+    assert found is not None, value
+    assert found.text == text
+    assert found.match in ("exact", "normalised")
+    assert text.split()[0] in read_back(path, found)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2025-07-02",  # a day inside the range, neither end
+        "US",  # a country code is not the pronoun "us"
+        "EUR",  # no euro sign or name on the page
+        "42183017",  # digits of numbers on two lines are not one number
+        "562044378",  # two digits swapped
+        "FR60421938862",  # one digit changed
+        "Northwind Traders GmbH",  # a name that is not there
+        1234.5,
+    ],
+)
+def test_made_up_values_are_not_found(tmp_path, value):
+    lines = [*MORE_LINES[:5], "Please contact us.   Konto 4218", "Ref 3017"]
+    path = make(tmp_path / "more.pdf", lines)
+    assert find(value, [page_of(path)]) is None
+
+
+def test_a_wrapped_table_cell_is_found_in_pieces_and_a_scattered_sentence_is_not():
+    from docvl.load.reading_order import Word
+
+    # a row read across: the description cell wraps, its second line comes after the other cells
+    words = [Word(t, x, y, x + 40, y + 10, 0, line) for t, x, y, line in [
+        ("Decoded", 10, 10, 0), ("Leather", 52, 10, 0), ("Slim", 94, 10, 0), ("Cover", 136, 10, 0),
+        ("1", 300, 10, 0), ("€", 350, 10, 0), ("69,99", 362, 10, 0),
+        ("Apple", 10, 22, 1), ("iPad", 52, 22, 1), ("Air", 94, 22, 1), ("2", 136, 22, 1), ("Zwart", 178, 22, 1),
+        ("the", 10, 60, 2), ("invoice", 52, 60, 2), ("is", 94, 60, 2), ("paid", 136, 90, 3), ("in", 178, 60, 2),
+        ("full", 220, 60, 2), ("today", 262, 90, 3),
+    ]]  # fmt: skip
+    page = PageWords(1, 595, 842, words)
+    found = find("Decoded Leather Slim Cover Apple iPad Air 2 Zwart", [page], fuzzy=False)
+    assert found is not None and found.match == "fuzzy" and len(found.boxes) == 2
+    assert "69,99" not in found.text
+    assert find("the full invoice is paid today", [page], fuzzy=False) is None  # common words, scattered
+
+
 def test_ligatures_and_hyphenation_as_a_text_layer_gives_them():
     from docvl.load.reading_order import Word
 
