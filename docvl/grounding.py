@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from itertools import pairwise
 from typing import Any
 
 from docvl.load.reading_order import Word
@@ -74,12 +75,12 @@ class Squeezed:
                 chars.append(ch)
                 self.owner.append(index)
         self.text = "".join(chars)
-        self.lines = [(w.block, w.line) for w in words]
+        self.words = words
 
-    def find(self, target: str, *, near: int | None = None, digits_on_one_line: bool = False) -> list[int] | None:
+    def find(self, target: str, *, near: int | None = None, one_group: bool = False) -> list[int] | None:
         """The words ``target`` (squeezed) stands in, bounded as the class says; with ``near``, the place
-        nearest that word; ``digits_on_one_line``: a number written as text ("4218 3017") is not made of
-        numbers from different lines."""
+        nearest that word; ``one_group``: a number written as text ("4218 3017") is not made of
+        numbers from different lines or cells."""
         if not target:
             return None
         best: list[int] | None = None
@@ -90,7 +91,7 @@ class Squeezed:
             if at in self.starts and end in self.ends:
                 indices = sorted(set(self.owner[at : end + 1]))
                 short = len(target) <= 3 and len(indices) > 1  # "AB" is one word, not "A" "B"
-                if not short and not (digits_on_one_line and len({self.lines[i] for i in indices}) > 1):
+                if not short and not (one_group and not _one_group([self.words[i] for i in indices])):
                     if near is None:
                         return indices
                     gap = min(abs(i - near) for i in indices)
@@ -98,6 +99,14 @@ class Squeezed:
                         best, distance = indices, gap
             at = self.text.find(target, at + 1)
         return best
+
+
+def _one_group(words: list[Word]) -> bool:
+    """Words that print one number in groups ("4218 3017", "EUR 1 234,50"): one line, a space or so
+    apart, not two cells of a table row."""
+    if len({(w.block, w.line) for w in words}) > 1:
+        return False
+    return all(b.x0 - a.x1 <= 0.8 * max(a.y1 - a.y0, 1.0) for a, b in pairwise(words))
 
 
 def _squeeze(text: str) -> str:
@@ -250,7 +259,9 @@ def _exact(value: Any, page: PageWords) -> tuple[list[int], str] | None:
                 return [i], "exact" if word.text == raw else "normalised"
         for form in printed_forms(raw):
             if not any(ch.isalnum() for ch in form):  # a sign: "$" of "$42.00" too
-                at = next((i for i, w in enumerate(page.words) if form in w.text), None)
+                at = next((i for i, w in enumerate(page.words) if w.text == form), None)
+                if at is None:
+                    at = next((i for i, w in enumerate(page.words) if form in w.text), None)
                 hit = ([at], "normalised") if at is not None else None
             else:
                 hit = _text_at(form, page)
@@ -269,7 +280,7 @@ def _number_at(number: float, raw: str, words: list[Word]) -> tuple[list[int], s
     for n in (1, 2, 3):
         for i in range(len(words) - n + 1):
             window = words[i : i + n]
-            if not all(NUMBERISH.fullmatch(w.text) for w in window):
+            if not all(NUMBERISH.fullmatch(w.text) for w in window) or not _one_group(window):
                 continue
             text = " ".join(w.text for w in window)
             got = parse_number(text.strip(":;,"))
@@ -317,7 +328,7 @@ def _text_at(raw: str, page: PageWords) -> tuple[list[int], str] | None:
             return list(range(i, i + len(tokens))), "exact" if text == raw else "normalised"
     if len(_squeeze(raw)) <= 3:
         return None  # too short to be looked for inside other words: "AB" of "ABC-12"
-    hit = page.squeezed.find(_squeeze(raw), digits_on_one_line=raw.replace(" ", "").isdigit())
+    hit = page.squeezed.find(_squeeze(raw), one_group=raw.replace(" ", "").isdigit())
     return (hit, "normalised") if hit is not None else None
 
 
@@ -353,7 +364,13 @@ def _pieces_at(raw: str, page: PageWords) -> tuple[list[int], str] | None:
 
 
 def _fuzzy(value: str, words: list[Word]) -> tuple[float, int, int] | None:
+    """The closest run of words (ratio FUZZY or more) to a value of words: letters may differ (OCR noise,
+    a model's spelling), digits never: "562044378" is not "562044387", and a made-up number must stay
+    unlocated."""
     target = _norm(value)
+    if sum(ch.isalpha() for ch in target) < 4:
+        return None
+    digits = re.sub(r"\D", "", target)
     size = len(target.split()[:MAX_WORDS])
     normed = [_norm(w.text) for w in words]
     best: tuple[float, int, int] | None = None
@@ -361,6 +378,8 @@ def _fuzzy(value: str, words: list[Word]) -> tuple[float, int, int] | None:
         for i in range(len(words) - n + 1):
             candidate = " ".join(normed[i : i + n])
             if abs(len(candidate) - len(target)) > max(3, len(target) // 4):
+                continue
+            if re.sub(r"\D", "", candidate) != digits:
                 continue
             matcher = difflib.SequenceMatcher(None, candidate, target)
             if matcher.real_quick_ratio() < FUZZY or matcher.quick_ratio() < FUZZY:

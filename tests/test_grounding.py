@@ -119,6 +119,7 @@ def test_values_printed_another_way_are_found(tmp_path, value, text):
         "562044378",  # two digits swapped
         "FR60421938862",  # one digit changed
         "Northwind Traders GmbH",  # a name that is not there
+        "Leistungszeitraum: du 2er au 31 Juillet 2015",  # fuzzy matching forgives letters, never digits
         1234.5,
     ],
 )
@@ -126,6 +127,14 @@ def test_made_up_values_are_not_found(tmp_path, value):
     lines = [*MORE_LINES[:5], "Please contact us.   Konto 4218", "Ref 3017"]
     path = make(tmp_path / "more.pdf", lines)
     assert find(value, [page_of(path)]) is None
+
+
+def test_digits_in_groups_are_one_number_but_two_cells_are_not(tmp_path):
+    path = make(tmp_path / "cells.pdf", ["Konto 4218 3017", "Menge 5521" + " " * 30 + "9904"])
+    page = page_of(path)
+    found = find("42183017", [page])
+    assert found is not None and found.text == "4218 3017"
+    assert find("55219904", [page]) is None  # two cells of a row, far apart
 
 
 def test_a_wrapped_table_cell_is_found_in_pieces_and_a_scattered_sentence_is_not():
