@@ -28,7 +28,12 @@ from docvl.printed_values import NUMBER_IN_TEXT, date_range, parse_date, parse_n
 
 FUZZY = 0.85
 # a word that is (part of) a printed number: digits with separators, signs, currency, a unit code
-NUMBERISH = re.compile(r"[$€£¥₹%+\-−(]*[\d.,'\u202f\u00a0]*\d[\d.,'\u202f\u00a0]*[%)]*[:;,]?|[$€£¥₹%]|[A-Z]{3}")
+# (OCR may glue a currency code to its amount: "EUR1.234,50")
+NUMBERISH = re.compile(
+    r"(?:[A-Z]{3})?[$€£¥₹%+\-−(]*[\d.,'\u202f\u00a0]*\d[\d.,'\u202f\u00a0]*[%)]*(?:[A-Z]{3})?[:;,]?|[$€£¥₹%]|[A-Z]{3}"
+)
+# a label OCR read as one word with its value ("Date:28/11/2022", "Total:€1,234.50"): letters, a colon
+LABEL = re.compile(r"^[^\W\d_][^\d:]{0,30}:(?=\S)")
 ZERO = re.compile(r"[^\d]*0(?:[.,]0+)?[^\d]*")
 MAX_WORDS = 12  # the longest value fuzzy matching compares word by word
 PIECES = 0.7  # a split value: at most this share of its words as separate runs
@@ -191,13 +196,19 @@ def locate_record(
         if found is not None:
             boxes[path] = found.as_dicts()
         else:
-            has_text = any(page.words for page in cache.values())
-            unlocated[path] = (
-                "not found in the document's text"
-                if has_text
-                else "no text layer (a scan; install docvl[ocr] for OCR boxes)"
-            )
+            unlocated[path] = _why_not(list(cache.values()))
     return boxes, unlocated
+
+
+def _why_not(pages: list[PageWords]) -> str:
+    if any(page.words for page in pages):
+        read = {page.source for page in pages if page.words}
+        return "not found in the document's " + " or ".join(
+            sorted({"text": "text", "ocr": "OCR text"}[r] for r in read)
+        )
+    if any(page.source == "ocr" for page in pages):
+        return "no text layer, and OCR read no words (a blank or unreadable scan)"
+    return "no text layer (a scan; install docvl[ocr] for OCR boxes)"
 
 
 def find(value: Any, pages: list[PageWords], *, fuzzy: bool = True) -> Found | None:
@@ -274,15 +285,22 @@ def _exact(value: Any, page: PageWords) -> tuple[list[int], str] | None:
     return hit
 
 
+def _unlabel(text: str) -> str:
+    """A word without the label OCR glued to it: "Date:28/11/2022" -> "28/11/2022"."""
+    return LABEL.sub("", text, count=1)
+
+
 def _number_at(number: float, raw: str, words: list[Word]) -> tuple[list[int], str] | None:
     # the fewest words first: "42183017", not "Invoice Number: 42183017"; every word a part of a number
-    # ("EUR", "$", "1 234,50"), so a label is never part of the box. A share (0.15) may print as "15%".
+    # ("EUR", "$", "1 234,50"), so a label is never part of the box (but one OCR glued to the number, as
+    # in "Total:1,234.50", is: it cannot be told apart). A share (0.15) may print as "15%".
     for n in (1, 2, 3):
         for i in range(len(words) - n + 1):
             window = words[i : i + n]
-            if not all(NUMBERISH.fullmatch(w.text) for w in window) or not _one_group(window):
+            texts = [_unlabel(window[0].text), *(w.text for w in window[1:])]
+            if not all(NUMBERISH.fullmatch(t) for t in texts) or not _one_group(window):
                 continue
-            text = " ".join(w.text for w in window)
+            text = " ".join(texts)
             got = parse_number(text.strip(":;,"))
             if got is None:
                 continue
@@ -300,7 +318,7 @@ def _date_at(days: set[date], raw: str, words: list[Word]) -> tuple[list[int], s
     years = {str(d.year)[-2:] for d in days}
     for n in (1, 2, 3, 4, 5):
         for i in range(len(words) - n + 1):
-            text = " ".join(w.text for w in words[i : i + n])
+            text = " ".join([_unlabel(words[i].text), *(w.text for w in words[i + 1 : i + n])])
             if not any(y in text for y in years) and not re.search(r"\d{8}", text):
                 continue  # every written date holds its year's last two digits
             if possible_dates(text.strip(":;,()")) & days:

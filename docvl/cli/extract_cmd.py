@@ -22,7 +22,7 @@ from docvl.write import CSV_LINES, FORMATS, format_records, format_rows, output_
 
 
 def _highlighting(collect: Callable[[Outcome], None], folder: Path, documents: opt.Documents, err: Console):
-    """``collect`` that also writes each located document's highlighted copy to ``folder`` (local PDFs;
+    """``collect`` that also writes each located document's highlighted copy to ``folder`` (local files;
     inputs at URLs are fetched for their turn only and said as skipped)."""
     from docvl.highlight import highlight
 
@@ -105,8 +105,9 @@ def extract_command(
         Path | None,
         typer.Option(
             "--highlight",
-            help="Write a copy of each PDF to this folder with every located value highlighted (the note says the "
-            "field and value; green exact, blue normalised, orange fuzzy match): for a reviewer.",
+            help="Write a copy of each document to this folder with every located value marked, for a reviewer: "
+            "a PDF with highlight notes (field and value), an image as PNG with the boxes drawn. Green: exact, "
+            "blue: normalised, orange: fuzzy match, purple: found by OCR on a scan.",
             show_default=False,
         ),
     ] = None,

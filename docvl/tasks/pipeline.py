@@ -31,10 +31,12 @@ from docvl.errors import (
 from docvl.grounding import PageWords
 from docvl.load import DEFAULT_DPI, Document, load_document
 from docvl.load.document import DocumentWarning
+from docvl.load.reading_order import Word
 from docvl.load.textlayer import PageContent, page_words_of, read_contents, reading_order
 from docvl.planner import Plan
 from docvl.planning import Planning, plan_document
 from docvl.prompt import Prompt, TextPart
+from docvl.render.ocr import OcrReader, ocr_available, ocr_page_words
 from docvl.results import DocumentResult, ErrorItem, RequestRecord
 from docvl.tasks.windows import WindowInput, window_inputs
 
@@ -62,6 +64,8 @@ class DocumentOptions:
     debug: bool = False  # --debug: an internal error's traceback goes to stderr too
     # worker processes that load, analyse and draw for the whole run (docvl.pool); None: this thread does
     pool: DocumentPool | None = field(default=None, repr=False)
+    # OCR for grounding on scans (the ocr extra); one engine for the run, loaded on first use
+    ocr: OcrReader | None = field(default_factory=lambda: OcrReader() if ocr_available() else None, repr=False)
 
     def resume_fields(self) -> dict[str, Any]:
         """What of the task's own options changes a result, for the resume key: ``think`` and the fields a
@@ -344,16 +348,31 @@ class TaskRun:
 
 
 def page_reader(doc: Document, options: DocumentOptions) -> Callable[[list[int]], dict[int, PageWords]]:
-    """Pages' words with their boxes, for grounding values and answers (docvl.grounding): read in a
-    worker process when the run has them (they hold the PDF libraries), else under the run's PDF lock."""
+    """Pages' words with their boxes, for grounding values and answers (docvl.grounding): the text layer,
+    read in a worker process when the run has them (they hold the PDF libraries), else under the run's
+    PDF lock; a page with no text layer (a scan, an image) is read by OCR when the ocr extra is
+    installed. Each page is read once per document, however many values and passages look at it."""
+    cache: dict[int, PageWords] = {}
+    sizes = {p.number: (p.width_pt or float(p.width), p.height_pt or float(p.height)) for p in doc.pages}
 
     def read(numbers: list[int]) -> dict[int, PageWords]:
-        if options.pool is not None:
-            words = options.pool.words(doc, numbers)
-        else:
-            with options.pdf_lock:
-                words = page_words_of(doc, numbers)
-        sizes = {p.number: (p.width_pt or float(p.width), p.height_pt or float(p.height)) for p in doc.pages}
-        return {n: PageWords(n, *sizes.get(n, (0.0, 0.0)), words.get(n, [])) for n in numbers}
+        missing = [n for n in dict.fromkeys(numbers) if n not in cache and n in sizes]
+        if missing:
+            if options.pool is not None:
+                words = options.pool.words(doc, missing)
+            else:
+                with options.pdf_lock:
+                    words = page_words_of(doc, missing)
+            blank = [n for n in missing if not words.get(n)]
+            scanned: dict[int, list[Word]] = {}
+            if blank and options.ocr is not None:
+                with options.pdf_lock:
+                    scanned = ocr_page_words(doc, blank, options.ocr, options.renderer)
+            for n in missing:
+                if n in scanned:
+                    cache[n] = PageWords(n, *sizes[n], scanned[n], source="ocr")
+                else:
+                    cache[n] = PageWords(n, *sizes[n], words.get(n, []))
+        return {n: cache[n] for n in numbers if n in cache}
 
     return read
