@@ -43,7 +43,15 @@ from _docs import corpus
 from docvl.grounding import FUZZY, PageWords, _norm, _numeric, find, leaves
 from docvl.load import load_document
 from docvl.load.textlayer import page_words_of
-from docvl.printed_values import date_range, parse_date, parse_number, possible_dates, printed_forms
+from docvl.printed_values import (
+    currency_codes,
+    date_range,
+    month_names,
+    parse_date,
+    parse_number,
+    possible_dates,
+    printed_forms,
+)
 from docvl.render.ocr import OcrReader, ocr_available, ocr_page_words
 
 
@@ -68,7 +76,13 @@ def holds(text: str, value) -> bool:
         return value in text or any(form.casefold() in text.casefold() for form in printed_forms(value))
     a, b = _norm(text), _norm(str(value))
     # get_textbox reads a box's words in its own order: the same words in another order count
-    return b in a or set(b.split()) <= set(a.split()) or difflib.SequenceMatcher(None, a, b).ratio() >= FUZZY
+    squeezed = re.sub(r"[\W_]", "", b)  # an identifier printed in groups: "FR 604 219 388 61"
+    return (
+        b in a
+        or set(b.split()) <= set(a.split())
+        or (len(squeezed) >= 4 and squeezed in re.sub(r"[\W_]", "", a))
+        or difflib.SequenceMatcher(None, a, b).ratio() >= FUZZY
+    )
 
 
 # Golden values that are nowhere in their document: invoice2data template constants (a template's
@@ -84,6 +98,9 @@ NOT_IN_DOCUMENT = {
 
 def main() -> None:
     invoices = corpus() / "invoices"
+    t = time.perf_counter()
+    month_names(), currency_codes()  # once a process: CLDR data, not a cost of each document
+    warm_ms = (time.perf_counter() - t) * 1000
     located = contained = total = base = 0
     ground_s = read_s = 0.0
     misses: list[str] = []
@@ -142,6 +159,7 @@ def main() -> None:
     print(f"boxes holding their value's text: {contained}/{located} = {contained / max(located, 1):.3f}")
     print(
         f"time: grounding {ground_s / docs * 1000:.1f} ms a document, on top of reading the text layer {read_s / docs * 1000:.1f} ms"
+        f" (and {warm_ms:.0f} ms once a process, loading month names and currency codes)"
     )
     if misses:
         print("not located or not contained:")

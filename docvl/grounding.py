@@ -17,14 +17,23 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 from itertools import pairwise
 from typing import Any
 
 from docvl.load.reading_order import Word
-from docvl.printed_values import NUMBER_IN_TEXT, date_range, parse_date, parse_number, possible_dates, printed_forms
+from docvl.printed_values import (
+    DATE_FILLERS,
+    NUMBER_IN_TEXT,
+    currency_codes,
+    date_range,
+    parse_date,
+    parse_number,
+    possible_dates,
+    printed_forms,
+)
 
 FUZZY = 0.85
 # a word that is (part of) a printed number: digits with separators, signs, currency, a unit code
@@ -48,12 +57,23 @@ class PageWords:
     source: str = "text"  # "text": the PDF's text layer; "ocr": OCR of the page's image (a scan)
 
     @cached_property
+    def nfkc(self) -> list[str]:
+        """The words with full-width forms folded ("￥6,695,973" -> "¥6,695,973", "１２" -> "12")."""
+        return [unicodedata.normalize("NFKC", w.text) for w in self.words]
+
+    @cached_property
     def normed(self) -> list[str]:
         return [_norm(w.text) for w in self.words]
 
     @cached_property
+    def upright(self) -> list[Word]:
+        """The words in a frame where lines read left to right, for the geometry of matching (which
+        words are one group, which line is under which); boxes come from ``words``."""
+        return _upright(self.words)
+
+    @cached_property
     def squeezed(self) -> Squeezed:
-        return Squeezed(self.words)
+        return Squeezed(self.upright)
 
 
 class Squeezed:
@@ -82,10 +102,17 @@ class Squeezed:
         self.text = "".join(chars)
         self.words = words
 
-    def find(self, target: str, *, near: int | None = None, one_group: bool = False) -> list[int] | None:
+    def find(
+        self,
+        target: str,
+        *,
+        near: int | None = None,
+        one_group: bool = False,
+        accept: Callable[[list[int]], bool] | None = None,
+    ) -> list[int] | None:
         """The words ``target`` (squeezed) stands in, bounded as the class says; with ``near``, the place
         nearest that word; ``one_group``: a number written as text ("4218 3017") is not made of
-        numbers from different lines or cells."""
+        numbers from different lines or cells; ``accept``: a place must pass it."""
         if not target:
             return None
         best: list[int] | None = None
@@ -96,7 +123,8 @@ class Squeezed:
             if at in self.starts and end in self.ends:
                 indices = sorted(set(self.owner[at : end + 1]))
                 short = len(target) <= 3 and len(indices) > 1  # "AB" is one word, not "A" "B"
-                if not short and not (one_group and not _one_group([self.words[i] for i in indices])):
+                grouped = not one_group or _one_group([self.words[i] for i in indices])
+                if not short and grouped and (accept is None or accept(indices)):
                     if near is None:
                         return indices
                     gap = min(abs(i - near) for i in indices)
@@ -253,13 +281,13 @@ def _exact(value: Any, page: PageWords) -> tuple[list[int], str] | None:
     if _numeric(value):
         number = parse_number(value)
         if number is not None:
-            hit = _number_at(number, raw, page.words)
+            hit = _number_at(number, raw, page)
             if hit is not None:
                 return hit
     if isinstance(value, str) and re.search(r"\d", value) and len(value) <= 40:
         days = possible_dates(value) or ({parse_date(value)} - {None})
         if days:
-            hit = _date_at(days, raw, page.words)  # type: ignore[arg-type]
+            hit = _date_at(days, raw, page.upright)  # type: ignore[arg-type]
             if hit is not None:
                 return hit
     if re.fullmatch(r"[A-Z]{2,3}", raw):
@@ -280,9 +308,7 @@ def _exact(value: Any, page: PageWords) -> tuple[list[int], str] | None:
                 return hit[0], "normalised"
         return None
     hit = _text_at(raw, page)
-    if hit is None and len(_norm(raw).split()) >= 3:
-        return _pieces_at(raw, page)
-    return hit
+    return hit if hit is not None else _pieces_at(raw, page)
 
 
 def _unlabel(text: str) -> str:
@@ -290,14 +316,15 @@ def _unlabel(text: str) -> str:
     return LABEL.sub("", text, count=1)
 
 
-def _number_at(number: float, raw: str, words: list[Word]) -> tuple[list[int], str] | None:
+def _number_at(number: float, raw: str, page: PageWords) -> tuple[list[int], str] | None:
     # the fewest words first: "42183017", not "Invoice Number: 42183017"; every word a part of a number
     # ("EUR", "$", "1 234,50"), so a label is never part of the box (but one OCR glued to the number, as
     # in "Total:1,234.50", is: it cannot be told apart). A share (0.15) may print as "15%".
+    words, nfkc = page.upright, page.nfkc
     for n in (1, 2, 3):
         for i in range(len(words) - n + 1):
             window = words[i : i + n]
-            texts = [_unlabel(window[0].text), *(w.text for w in window[1:])]
+            texts = [_unlabel(nfkc[i]), *nfkc[i + 1 : i + n]]
             if not all(NUMBERISH.fullmatch(t) for t in texts) or not _one_group(window):
                 continue
             text = " ".join(texts)
@@ -313,25 +340,162 @@ def _number_at(number: float, raw: str, words: list[Word]) -> tuple[list[int], s
 
 
 def _date_at(days: set[date], raw: str, words: list[Word]) -> tuple[list[int], str] | None:
-    # the fewest words first: "28 March 2025", not "date: 28 March 2025"; then a range printed with its
-    # month and year once ("du 1er au 31 Juillet 2015"), boxed whole
+    # the fewest words first: "28 March 2025", not "date: 28 March 2025"; words a space apart on one line
+    # first; of overlapping readings the one whose words sit closest, so that "Aug 4, 2025  Sep 3, 2025"
+    # (two cells) gives Sep 3 its own year, not "2025 Sep 3"; then a range printed with its month and
+    # year once ("du 1er au 31 Juillet 2015"), boxed whole; then a date the cell wrapped onto two lines
     years = {str(d.year)[-2:] for d in days}
-    for n in (1, 2, 3, 4, 5):
-        for i in range(len(words) - n + 1):
-            text = " ".join([_unlabel(words[i].text), *(w.text for w in words[i + 1 : i + n])])
-            if not any(y in text for y in years) and not re.search(r"\d{8}", text):
-                continue  # every written date holds its year's last two digits
-            if possible_dates(text.strip(":;,()")) & days:
-                return list(range(i, i + n)), "exact" if text == raw else "normalised"
-    for n in (2, 3, 4, 5, 6, 7):
-        for i in range(len(words) - n + 1):
-            text = " ".join(w.text for w in words[i : i + n])
-            if not any(y in text for y in years):
+    # every written date holds its year's last two digits (or is eight digits, 20250328): words without
+    # them are passed over before any text is joined, which is most of a page's windows
+    yearish = [any(y in w.text for y in years) or re.search(r"\d{8}", w.text) is not None for w in words]
+
+    def date_here(i: int, n: int, together: bool) -> bool:
+        if not any(yearish[i : i + n]):
+            return False
+        window = words[i : i + n]
+        text = " ".join([_unlabel(window[0].text), *(w.text for w in window[1:])])
+        if not any(y in text for y in years) and not re.search(r"\d{8}", text):
+            return False  # every written date holds its year's last two digits
+        if together and n > 1 and not _one_group(window):
+            return False
+        if n > 1 and _ends_a_date(words, i):
+            return False
+        return bool(possible_dates(text.strip(":;,()")) & days)
+
+    for together in (True, False):
+        for n in (1, 2, 3, 4, 5):
+            first = next((i for i in range(len(words) - n + 1) if date_here(i, n, together)), None)
+            if first is None:
                 continue
-            ends = date_range(text.strip(":;,()"))
-            if ends is not None and (ends[0] | ends[1]) & days:
-                return list(range(i, i + n)), "normalised"
-    return None
+            rivals = [
+                first,
+                *(j for j in range(first + 1, min(first + n, len(words) - n + 1)) if date_here(j, n, together)),
+            ]
+            at = min(rivals, key=lambda j: _widest_gap(words[j : j + n]))
+            text = " ".join(w.text for w in words[at : at + n])
+            return list(range(at, at + n)), "exact" if text == raw else "normalised"
+    for together in (True, False):
+        for n in (2, 3, 4, 5, 6, 7):
+            for i in range(len(words) - n + 1):
+                if not any(yearish[i : i + n]):
+                    continue
+                window = words[i : i + n]
+                text = " ".join(w.text for w in window)
+                if not any(y in text for y in years) or (together and not _one_group(window)):
+                    continue
+                if _is_date(text, days) and not _ends_a_date(words, i):
+                    return list(range(i, i + n)), "normalised"
+    return _wrapped_date_at(days, words)
+
+
+def _ends_a_date(words: list[Word], i: int) -> bool:
+    """``words[i]`` is a year that closes the date before it on its line ("Aug 2, 2025" of "Aug 2,
+    2025 April 10 - 30, 2025"): it is not also the start of a year-first date ("2025 April 10")."""
+    if not re.fullmatch(r"\d{4}[.,]?", words[i].text):
+        return False
+    for n in (2, 3):
+        window = words[max(0, i - n) : i + 1]
+        if len(window) == n + 1 and _one_group(window) and possible_dates(" ".join(w.text for w in window)):
+            return True
+    return False
+
+
+def _is_date(text: str, days: set[date]) -> bool:
+    """``text`` is one of ``days`` written out, or a range with one of them at an end."""
+    text = text.strip(":;,()")
+    if possible_dates(text) & days:
+        return True
+    ends = date_range(text)
+    return ends is not None and bool((ends[0] | ends[1]) & days)
+
+
+def _widest_gap(window: list[Word]) -> float:
+    return max((b.x0 - a.x1 for a, b in pairwise(window)), default=0.0)
+
+
+def _wrapped_date_at(days: set[date], words: list[Word]) -> tuple[list[int], str] | None:
+    """A date (or range) in a narrow cell the layout wrapped: "16 de novembro de" over "2025", or
+    "1 de novembro de 2025 - 15 de" over "novembro de 2025". The end of one line (one group of words)
+    and the start of the line under it, which starts where the cell does: under the nearest word
+    of the line above that starts at or left of the date's first word. The fewest words, and of those
+    one whose lines start together. ``words`` upright: the next line of sideways text is beside it."""
+    years = {str(d.year)[-2:] for d in days}
+    day = re.compile("|".join(rf"(?<!\d){d.day}(?!\d)" for d in days))
+    has_day = [bool(day.search(w.text)) for w in words]
+    has_year = [any(y in w.text for y in years) for w in words]
+    if not any(has_day) or not any(has_year):
+        return None
+    joined = [_one_group([a, b]) for a, b in pairwise(words)]  # one group: every neighbour pair is
+
+    def group(k: int, m: int) -> bool:
+        return k + m <= len(words) and all(joined[k : k + m - 1])
+
+    lines: dict[tuple[int, int], list[int]] = {}
+    for k, w in enumerate(words):
+        lines.setdefault((w.block, w.line), []).append(k)
+    flat = {key for key, members in lines.items() if _horizontal([words[k] for k in members])}
+    best: tuple[int, bool, list[int]] | None = None  # the fewest words; lines that start together
+    for key in flat:
+        members = lines[key]
+        y0, y1 = min(words[k].y0 for k in members), max(words[k].y1 for k in members)
+        starts = [words[k].x0 for k in members]
+        slack = 0.5 * max(y1 - y0, 1.0)
+        below = sorted(
+            (
+                k
+                for k, w in enumerate(words)
+                if (w.block, w.line) in flat
+                and (k == 0 or not joined[k - 1])  # a cell's line starts a group of words
+                and _under(w, y0, y1)
+                and any(abs(w.x0 - x) <= slack for x in starts)
+            ),
+            key=lambda k: words[k].x0,
+        )
+        if not below:
+            continue
+        for i in members:
+            left = [k for k in below if words[k].x0 <= words[i].x0 + slack]
+            if not left:
+                continue
+            top = min(words[k].y0 for k in left)  # the nearest line under, then the nearest start left
+            k = max((k for k in left if words[k].y0 <= top + slack), key=lambda k: words[k].x0)
+            apart = abs(words[k].x0 - words[i].x0) > slack
+            for n in range(1, 6):
+                if not group(i, n):
+                    break
+                for m in (1, 2, 3):
+                    if not group(k, m) or (best and best[:2] <= (n + m, apart)):
+                        break
+                    taken = [*range(i, i + n), *range(k, k + m)]
+                    if not any(has_day[t] for t in taken) or not any(has_year[t] for t in taken):
+                        continue
+                    if _is_date(" ".join(words[t].text for t in taken), days):
+                        end = i + n  # the line may go on in words the date reads past ("de" before the year)
+                        while group(i, end - i + 1) and words[end].text.lower() in DATE_FILLERS:
+                            end += 1
+                        best = (n + m, apart, [*range(i, end), *range(k, k + m)])
+    return (best[2], "normalised") if best else None
+
+
+def _upright(words: list[Word]) -> list[Word]:
+    """The words turned so that most lines read left to right, their next line under them: a page
+    whose text runs down (the next line to its left) or up (to its right) in the displayed view."""
+    down = up = 0
+    for a, b in pairwise(words):
+        if (a.block, a.line) == (b.block, b.line) and a.y1 - a.y0 > a.x1 - a.x0 and len(a.text) > 2:
+            down += b.y0 > a.y0
+            up += b.y0 < a.y0
+    if max(down, up) <= len(words) // 4:
+        return words
+    if down > up:
+        return [replace(w, x0=w.y0, y0=-w.x1, x1=w.y1, y1=-w.x0) for w in words]
+    return [replace(w, x0=-w.y1, y0=w.x0, x1=-w.y0, y1=w.x1) for w in words]
+
+
+def _horizontal(line: list[Word]) -> bool:
+    """A line of words read left to right: its words of three characters or more wider than tall."""
+    longer = [w for w in line if len(w.text) > 2]
+    return 2 * sum(w.x1 - w.x0 >= w.y1 - w.y0 for w in longer) >= len(longer)
 
 
 def _text_at(raw: str, page: PageWords) -> tuple[list[int], str] | None:
@@ -350,13 +514,28 @@ def _text_at(raw: str, page: PageWords) -> tuple[list[int], str] | None:
     return (hit, "normalised") if hit is not None else None
 
 
+def _units(text: str) -> list[str]:
+    """A value's words for matching in pieces: split at spaces and hyphens ("Berichts-Dashboards" may
+    wrap after its hyphen), and CJK text, which has no spaces, into its characters."""
+    out: list[str] = []
+    for part in re.split(r"[\s\-‐‑]+", _norm(text)):
+        if any(_cjk(ch) for ch in part):
+            out.extend(ch for ch in part if ch.isalnum())
+        elif part:
+            out.append(part)
+    return out
+
+
 def _pieces_at(raw: str, page: PageWords) -> tuple[list[int], str] | None:
     """A long value the layout split: a table cell wrapped over lines with other cells between them, a
     note the model put together from label and value read in another order. Found when its words stand
-    on the page in at most PIECES (share of its words) runs, each run at least one word of 4 characters
-    or a number, so a sentence of common words scattered over a page does not count. Matched "fuzzy": a
+    on the page in at most PIECES (share of its words) runs, each run at least 4 letters or digits (or a
+    number), so a sentence of common words scattered over a page does not count; a shorter last run
+    only right after or under the run before ("Media Evergreen" over "SAS"). Matched "fuzzy": a
     reviewer should look."""
-    tokens = _norm(raw).split()
+    tokens = _units(raw)
+    if len(tokens) < 3 or sum(ch.isalpha() for ch in raw) < 4 or possible_dates(raw):
+        return None  # numbers, codes and dates are matched whole: "2025-07-08" is not "2025" + "07" + "08"
     chosen: list[int] = []
     runs = 0
     at = 0
@@ -365,9 +544,12 @@ def _pieces_at(raw: str, page: PageWords) -> tuple[list[int], str] | None:
         size = 0
         for end in range(len(tokens), at, -1):  # the longest run of the value's words found together
             piece = tokens[at:end]
-            if end - at == 1 and len(_squeeze(piece[0])) < 4 and not piece[0].isdigit():
+            squeezed = _squeeze("".join(piece))
+            short = len(squeezed) < 4 and not squeezed.isdigit()
+            if short and not (chosen and end == len(tokens)):
                 break
-            hit = page.squeezed.find(_squeeze(" ".join(piece)), near=chosen[-1] if chosen else None)
+            follows = (lambda at: _follows(page.upright, chosen, at)) if short else None
+            hit = page.squeezed.find(squeezed, near=chosen[-1] if chosen else None, accept=follows)
             if hit is not None:
                 best, size = hit, end - at
                 break
@@ -379,6 +561,23 @@ def _pieces_at(raw: str, page: PageWords) -> tuple[list[int], str] | None:
     if runs > max(2, int(len(tokens) * PIECES)):
         return None
     return sorted(chosen), "fuzzy"
+
+
+def _follows(words: list[Word], before: list[int], after: list[int]) -> bool:
+    """``after`` comes right after ``before`` in reading order, or starts the line under it."""
+    last, first = words[before[-1]], words[after[0]]
+    if 0 < after[0] - before[-1] <= 2:
+        return True
+    height = max(last.y1 - last.y0, 1.0)
+    left = min(words[i].x0 for i in before)
+    return _under(first, last.y0, last.y1) and abs(first.x0 - left) <= 2 * height
+
+
+def _under(word: Word, y0: float, y1: float) -> bool:
+    """``word`` is on the line under a line from ``y0`` to ``y1``: lower by half a line at least (a
+    font's boxes may overlap the next line's), and no line between."""
+    height = max(y1 - y0, 1.0)
+    return word.y0 >= y0 + 0.5 * height and word.y0 - y1 <= 1.5 * height
 
 
 def _fuzzy(value: str, words: list[Word]) -> tuple[float, int, int] | None:
@@ -409,14 +608,19 @@ def _fuzzy(value: str, words: list[Word]) -> tuple[float, int, int] | None:
 
 
 def _numeric(value: Any) -> bool:
+    """A number, or a string that is one: digits with separators and signs, and at most a currency
+    code ("EUR 1.234,50"); "DE263511087" (a VAT id) is an identifier, not the number 263511087."""
     if isinstance(value, bool):
         return False
     if isinstance(value, int | float):
         return True
-    return (
-        isinstance(value, str)
-        and re.fullmatch(r"[\s$€£¥₹%\d,.()+\-−A-Z]{0,4}[\d,.\s]+[\s$€£¥₹%A-Z]{0,4}", value.strip()) is not None
+    if not isinstance(value, str):
+        return False
+    m = re.fullmatch(
+        r"([A-Z]{3})?\s*([\s$€£¥₹%\d,.()+\-−]*\d[\s$€£¥₹%\d,.()+\-−]*)\s*([A-Z]{3})?",
+        unicodedata.normalize("NFKC", value.strip()),
     )
+    return m is not None and all(code in currency_codes() for code in (m.group(1), m.group(3)) if code)
 
 
 def _norm(text: str) -> str:

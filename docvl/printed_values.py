@@ -96,10 +96,10 @@ LOCALES = (
     "uk", "ja", "zh", "ko", "ar", "he", "hi", "id", "vi", "th",
 )  # fmt: skip
 # words around a date that are not part of it: "28 de marzo de 2025", "the 1st of May", "1er", "2e"
-_DATE_FILLERS = {"de", "del", "of", "the", "st", "nd", "rd", "th", "er", "re", "e", "eme", "ème", "o", "º", "den", "le"}
+DATE_FILLERS = {"de", "del", "of", "the", "st", "nd", "rd", "th", "er", "re", "e", "eme", "ème", "o", "º", "den", "le"}
 # what joins the two ends of a range: "1er au 31 juillet", "1-31 July", "1 to 31 July", "vom 1. bis 31. Juli"
 _RANGE_JOINS = {"-", "–", "—", "au", "to", "bis", "tot", "al", "a", "till", "until", "through", "thru", "tm", "t/m"}
-_DATE_TOKEN = re.compile(r"\d+|[^\W\d_]+\.?|[-–—]")
+_DATE_TOKEN = re.compile(r"\d+|t/m|[^\W\d_]+\.?|[-–—]")  # Dutch "1 t/m 30 april": one join
 _CJK_DATE = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]?")
 
 
@@ -150,7 +150,7 @@ def _date_tokens(text: str) -> list[str]:
 def _dates_of_tokens(tokens: list[str]) -> set[date]:
     """Every date three tokens (day, month, year in any order a document prints them) can be."""
     months = month_names()
-    parts = [t for t in tokens if t not in _DATE_FILLERS and t not in {"-", "–", "—"}]
+    parts = [t for t in tokens if t not in DATE_FILLERS and t not in {"-", "–", "—"}]
     if len(parts) != 3:
         return set()
     named = [i for i, t in enumerate(parts) if not t.isdigit()]
@@ -159,6 +159,10 @@ def _dates_of_tokens(tokens: list[str]) -> set[date]:
         month = months.get(parts[named[0]])
         a, b = (parts[i] for i in range(3) if i != named[0])
         if month is None or not (a.isdigit() and b.isdigit()):
+            return set()
+        if named[0] == 2 or (named[0] == 0 and len(a) == 4):
+            # no language writes "2025 28 March" or "March 2025 28": such words are two dates' parts
+            # ("... 2025 | 28 March 2025" in a table row)
             return set()
         # the year is the four-digit number; of two short ones the first is the day ("28-Mar-25", "Mar 28 25")
         day, year = (b, a) if len(a) == 4 else (a, b)
@@ -182,7 +186,7 @@ def _dates_of_tokens(tokens: list[str]) -> set[date]:
 
 def possible_dates(text: str) -> set[date]:
     """Every date a short text can be: 03/04/2025 is 3 April and 4 March (a document's own convention is
-    not known here); two-digit years; month names in LOCALES ("28 de marzo de 2025", "28. März 2025",
+    not known here), 03.04.2025 only 3 April; two-digit years; month names in LOCALES ("28 de marzo de 2025", "28. März 2025",
     "28-Mar-25", "March 28th, 2025"); 2025年3月28日; ISO and YYYYMMDD. Empty when it is not one date."""
     text = text.strip().strip(",;:()[]")
     if not text or not any(ch.isdigit() for ch in text):
@@ -193,6 +197,10 @@ def possible_dates(text: str) -> set[date]:
         return {found} if found else set()
     if re.fullmatch(r"\d{8}", text):
         found = _day(_year(text[:4]), int(text[4:6]), int(text[6:]))
+        return {found} if found else set()
+    dotted = re.fullmatch(r"(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4}|\d{2})\.?", text)
+    if dotted:  # with dots the day comes first wherever dates are so written (de, ru, pl, fi, ...)
+        found = _day(_year(dotted.group(3)), int(dotted.group(2)), int(dotted.group(1)))
         return {found} if found else set()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:.+Z-]*", text):  # an ISO timestamp
         text = text[:10]
@@ -229,7 +237,7 @@ def _complete(left: list[str], right: list[str], end: date) -> list[date]:
     juillet 2015" -> 1 July 2015; "01.07." of "01.07.-31.07.2015" -> 1 July 2015 (day and month in the
     order the last day writes them)."""
     months = month_names()
-    parts = [t for t in left if t not in _DATE_FILLERS]
+    parts = [t for t in left if t not in DATE_FILLERS]
     while parts and not parts[0].isdigit() and parts[0] not in months:
         parts = parts[1:]  # "vom", "from", "du", "période du"
     if len(parts) == 1 and parts[0].isdigit() and len(parts[0]) <= 2:
@@ -244,6 +252,18 @@ def _complete(left: list[str], right: list[str], end: date) -> list[date]:
     if len(parts) == 2:
         return sorted(_dates_of_tokens([*parts, str(end.year)]))
     return sorted(_dates_of_tokens(parts))
+
+
+@functools.cache
+def currency_codes() -> frozenset[str]:
+    """ISO 4217 codes in use today (CLDR, via Babel): what may stand beside an amount ("EUR 12,50").
+    Not the withdrawn ones: "ESB" (a peseta account unit) is the start of a Spanish VAT id, "ESB77711131"."""
+    from babel.core import get_global
+    from babel.numbers import get_territory_currencies
+
+    return frozenset(
+        code for territory in get_global("territory_currencies") for code in get_territory_currencies(territory)
+    )
 
 
 @functools.cache

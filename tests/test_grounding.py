@@ -311,3 +311,76 @@ def test_plan_html_draws_every_page_with_its_grid_and_greys_the_pages_left_out(r
     images = [p for p in plan["pages"] if p["mode"] != "text"]
     assert html.count("stroke-dasharray") == len(images)  # a tile grid over each page sent as an image
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+
+
+def words_of(rows) -> PageWords:
+    """A page from (text, x0, y0, line) rows: words 10 pt high, 6 pt a character wide."""
+    from docvl.load.reading_order import Word
+
+    return PageWords(1, 595, 842, [Word(t, x, y, x + 6 * len(t), y + 10, 0, line) for t, x, y, line in rows])
+
+
+def test_an_identifier_with_letters_is_boxed_whole_not_as_its_number(tmp_path):
+    path = make(tmp_path / "vat.pdf", ["USt-IdNr.: DE 263 511 087", "NIF: ES B 7771 1131"])
+    page = page_of(path)
+    for value, text in (("DE263511087", "DE 263 511 087"), ("ESB77711131", "ES B 7771 1131")):
+        found = find(value, [page])
+        assert found is not None and found.text == text, value
+
+
+def test_two_dates_in_one_table_row_each_get_their_own_year(tmp_path):
+    path = make(tmp_path / "row.pdf", ["Aug 4, 2025" + " " * 12 + "Sep 3, 2025", "Periode: 1 t/m 30 april 2025"])
+    page = page_of(path)
+    found = find("2025-09-03", [page])
+    assert found is not None and found.text == "Sep 3, 2025"
+    first = find("2025-04-01", [page])  # a Dutch range: "t/m" joins its ends
+    assert first is not None and first.text == "1 t/m 30 april 2025"
+
+
+def test_a_date_whose_year_wrapped_under_its_cell_is_found():
+    page = words_of([
+        ("Vencimento", 10, 10, 0), ("16", 100, 10, 0), ("de", 118, 10, 0), ("novembro", 136, 10, 0),
+        ("de", 190, 10, 0), ("R$", 300, 10, 0), ("1.250,00", 320, 10, 0), ("2025", 100, 22, 1),
+    ])  # fmt: skip
+    found = find("2025-11-16", [page])
+    assert found is not None and found.text.split()[:3] == ["16", "de", "novembro"] and found.text.endswith("2025")
+    assert "R$" not in found.text
+    assert find("2025-11-17", [page]) is None
+
+
+def test_a_short_last_word_counts_only_right_after_or_under_its_name():
+    under = words_of([
+        ("Media", 10, 10, 0), ("Evergreen", 46, 10, 0), ("Facture", 300, 10, 0), ("N°", 350, 10, 0),
+        ("F-2291", 370, 10, 0), ("SAS", 10, 22, 1),
+    ])  # fmt: skip
+    found = find("Media Evergreen SAS", [under], fuzzy=False)
+    assert found is not None and found.match == "fuzzy" and "F-2291" not in found.text
+    elsewhere = words_of([
+        ("Media", 10, 10, 0), ("Evergreen", 46, 10, 0), ("Facture", 300, 10, 0),
+        ("Capital", 10, 400, 1), ("de", 60, 400, 1), ("la", 80, 400, 1), ("SAS", 100, 400, 1),
+    ])  # fmt: skip
+    assert find("Media Evergreen SAS", [elsewhere], fuzzy=False) is None
+
+
+def test_wrapped_cells_split_at_a_hyphen_or_in_cjk_text_are_found_in_pieces():
+    hyphen = words_of([
+        ("Einrichtung", 10, 10, 0), ("des", 80, 10, 0), ("Berichts-", 100, 10, 0), ("1", 300, 10, 0),
+        ("500,00", 350, 10, 0), ("Dashboards", 10, 22, 1),
+    ])  # fmt: skip
+    found = find("Einrichtung des Berichts-Dashboards", [hyphen], fuzzy=False)
+    assert found is not None and "500,00" not in found.text
+    cjk = words_of([("クラウドストレージ", 10, 10, 0), ("12", 300, 10, 0), ("年間契約", 10, 22, 1)])
+    found = find("クラウドストレージ年間契約", [cjk], fuzzy=False)
+    assert found is not None and found.text.split() == ["クラウドストレージ", "年間契約"]
+
+
+def test_full_width_amounts_are_numbers():
+    page = words_of([("合計", 10, 10, 0), ("￥6,695,973", 60, 10, 0)])
+    found = find(6695973, [page])
+    assert found is not None and found.text == "￥6,695,973"
+
+
+def test_a_made_up_date_is_not_put_together_from_numbers_around_the_page():
+    page = words_of([("Ref", 10, 10, 0), ("2025", 40, 10, 0), ("Qty", 10, 30, 1), ("07", 40, 30, 1),
+                     ("Lot", 10, 50, 2), ("08", 40, 50, 2)])  # fmt: skip
+    assert find("2025-07-08", [page]) is None

@@ -26,9 +26,12 @@ from docvl.printed_values import date_range, possible_dates, printed_forms
         ("28.03.2025", {date(2025, 3, 28)}),
         ("03/04/2025", {date(2025, 3, 4), date(2025, 4, 3)}),  # either convention
         ("12/31/25", {date(2025, 12, 31)}),  # only one reading exists
+        ("04.05.25", {date(2025, 5, 4)}),  # with dots, day first
         ("Invoice 2025", set()),
         ("12 34 56", set()),
         ("March 2025", set()),  # a month, not a day
+        ("2025 28 March", set()),  # orders no language writes: the ends of two cells
+        ("November 2025 15", set()),
     ],
 )
 def test_possible_dates(text, days):
@@ -44,6 +47,7 @@ def test_possible_dates(text, days):
         ("vom 1. bis 31. Juli 2015", date(2015, 7, 1), date(2015, 7, 31)),
         ("01.07.-31.07.2015", date(2015, 7, 1), date(2015, 7, 31)),
         ("1 June to 30 July 2015", date(2015, 6, 1), date(2015, 7, 30)),
+        ("1 t/m 30 april 2025", date(2025, 4, 1), date(2025, 4, 30)),  # Dutch "tot en met"
     ],
 )
 def test_date_ranges(text, first, last):
