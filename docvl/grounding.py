@@ -13,6 +13,7 @@ applied), one per line the value spans.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 import unicodedata
@@ -54,7 +55,9 @@ class PageWords:
     width: float
     height: float
     words: list[Word]
-    source: str = "text"  # "text": the PDF's text layer; "ocr": OCR of the page's image (a scan)
+    # "text": the PDF's text layer; "ocr": OCR of the page's image (a scan) or of its pictures; "unread": the
+    # pictures of a text page that were not read (no OCR installed)
+    source: str = "text"
 
     @cached_property
     def nfkc(self) -> list[str]:
@@ -74,6 +77,16 @@ class PageWords:
     @cached_property
     def squeezed(self) -> Squeezed:
         return Squeezed(self.upright)
+
+    @cached_property
+    def _tops(self) -> tuple[list[float], list[int]]:
+        order = sorted(range(len(self.upright)), key=lambda i: self.upright[i].y0)
+        return [self.upright[i].y0 for i in order], order
+
+    def tops(self, low: float, high: float) -> list[int]:
+        """The words (upright) whose top lies from ``low`` to ``high``, in reading order."""
+        ys, order = self._tops
+        return sorted(order[bisect.bisect_left(ys, low) : bisect.bisect_right(ys, high)])
 
 
 class Squeezed:
@@ -113,25 +126,47 @@ class Squeezed:
         """The words ``target`` (squeezed) stands in, bounded as the class says; with ``near``, the place
         nearest that word; ``one_group``: a number written as text ("4218 3017") is not made of
         numbers from different lines or cells; ``accept``: a place must pass it."""
-        if not target:
-            return None
         best: list[int] | None = None
         distance = 0
+        for indices in self.places(target, one_group=one_group):
+            if accept is None or accept(indices):
+                if near is None:
+                    return indices
+                gap = min(abs(i - near) for i in indices)
+                if best is None or gap < distance:
+                    best, distance = indices, gap
+        return best
+
+    def at_word(self, target: str, index: int) -> list[int] | None:
+        """The words ``target`` (squeezed) stands in when it starts at the first letter of word
+        ``index`` and ends at the end of a word or of a run after punctuation."""
+        at = self.first.get(index)
+        if at is None or not target or not self.text.startswith(target, at):
+            return None
+        end = at + len(target) - 1
+        return sorted(set(self.owner[at : end + 1])) if end in self.ends else None
+
+    @cached_property
+    def first(self) -> dict[int, int]:
+        """Each word's first letter or digit in ``text``."""
+        out: dict[int, int] = {}
+        for k, owner in enumerate(self.owner):
+            out.setdefault(owner, k)
+        return out
+
+    def places(self, target: str, *, one_group: bool = False) -> Iterator[list[int]]:
+        """Every place ``target`` (squeezed) stands, in reading order, bounded as the class says."""
+        if not target:
+            return
         at = self.text.find(target)
         while at >= 0:
             end = at + len(target) - 1
             if at in self.starts and end in self.ends:
                 indices = sorted(set(self.owner[at : end + 1]))
                 short = len(target) <= 3 and len(indices) > 1  # "AB" is one word, not "A" "B"
-                grouped = not one_group or _one_group([self.words[i] for i in indices])
-                if not short and grouped and (accept is None or accept(indices)):
-                    if near is None:
-                        return indices
-                    gap = min(abs(i - near) for i in indices)
-                    if best is None or gap < distance:
-                        best, distance = indices, gap
+                if not short and (not one_group or _one_group([self.words[i] for i in indices])):
+                    yield indices
             at = self.text.find(target, at + 1)
-        return best
 
 
 def _one_group(words: list[Word]) -> bool:
@@ -199,10 +234,15 @@ def locate_record(
     field_pages: dict[str, list[int]],
     pages: list[int],
     read: Callable[[list[int]], dict[int, PageWords]],
+    pictured: Callable[[list[int]], dict[int, PageWords]] | None = None,
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str]]:
     """Boxes of each leaf value of ``data`` (by path), and the paths found nowhere with why. ``read``
-    gives the words of pages (the text layer); ``pages``: the document's selected pages."""
+    gives the words of pages (the text layer); ``pages``: the document's selected pages; ``pictured``:
+    the words in the pictures of text pages (company details pasted in as an image), looked in for a
+    value the text does not have, on its cited pages and, in a document of PICTURE_PAGES pages or
+    fewer, on the others (reading pictures is OCR: seconds a page)."""
     cache: dict[int, PageWords] = {}
+    pictures: dict[int, PageWords] = {}
 
     def words_of(numbers: list[int]) -> list[PageWords]:
         missing = [n for n in numbers if n not in cache]
@@ -210,30 +250,51 @@ def locate_record(
             cache.update(read(missing))
         return [cache[n] for n in numbers if n in cache]
 
+    def pictures_of(numbers: list[int]) -> list[PageWords]:
+        assert pictured is not None
+        pictures.update(pictured([n for n in numbers if n not in pictures]))
+        return [pictures[n] for n in numbers if n in pictures and pictures[n].words]
+
     boxes: dict[str, list[dict[str, Any]]] = {}
     unlocated: dict[str, str] = {}
     for path, value in leaves(data):
         field = re.split(r"[.\[]", path, maxsplit=1)[0]
         cited = [p for p in field_pages.get(field, []) if p in pages]
+        rest = [p for p in pages if p not in cited]
         found = None
-        for where in (cited, [p for p in pages if p not in cited]):
+        for where in (cited, rest):
             if where:
                 found = find(value, words_of(where), fuzzy=(bool(cited) and where is cited) or len(pages) <= 20)
             if found is not None:
                 break
+        if found is None and pictured is not None:
+            for where in (cited, rest if len(pages) <= PICTURE_PAGES else []):
+                if where:
+                    found = find(value, pictures_of(where), fuzzy=True)
+                if found is not None:
+                    break
         if found is not None:
             boxes[path] = found.as_dicts()
         else:
-            unlocated[path] = _why_not(list(cache.values()))
+            unlocated[path] = _why_not(list(cache.values()), list(pictures.values()))
     return boxes, unlocated
 
 
-def _why_not(pages: list[PageWords]) -> str:
+PICTURE_PAGES = 20  # a document this long or shorter has every page's pictures read for a missing value
+
+
+def _why_not(pages: list[PageWords], pictures: list[PageWords] | None = None) -> str:
+    pictures = pictures or []
+    unread = sum(1 for p in pictures if p.source == "unread")
     if any(page.words for page in pages):
         read = {page.source for page in pages if page.words}
-        return "not found in the document's " + " or ".join(
-            sorted({"text": "text", "ocr": "OCR text"}[r] for r in read)
-        )
+        why = "not found in the document's " + " or ".join(sorted({"text": "text", "ocr": "OCR text"}[r] for r in read))
+        if any(p.source == "ocr" for p in pictures):
+            why += " or in the OCR text of its pictures"
+        if unread:
+            pages_ = "page" if unread == 1 else "pages"
+            why += f" (the pictures on {unread} {pages_} were not read: install docvl[ocr] to read them)"
+        return why
     if any(page.source == "ocr" for page in pages):
         return "no text layer, and OCR read no words (a blank or unreadable scan)"
     return "no text layer (a scan; install docvl[ocr] for OCR boxes)"
@@ -282,6 +343,11 @@ def _exact(value: Any, page: PageWords) -> tuple[list[int], str] | None:
         number = parse_number(value)
         if number is not None:
             hit = _number_at(number, raw, page)
+            if hit is None and number < 0:
+                # a credit note prints its amounts without the sign, or puts it apart ("-" over "1,12",
+                # "1,12-"); the model gives them negative
+                hit = _number_at(-number, raw, page)
+                hit = (hit[0], "normalised") if hit is not None else None
             if hit is not None:
                 return hit
     if isinstance(value, str) and re.search(r"\d", value) and len(value) <= 40:
@@ -308,6 +374,8 @@ def _exact(value: Any, page: PageWords) -> tuple[list[int], str] | None:
                 return hit[0], "normalised"
         return None
     hit = _text_at(raw, page)
+    if hit is None:
+        hit = _cell_at(raw, page)
     return hit if hit is not None else _pieces_at(raw, page)
 
 
@@ -524,6 +592,77 @@ def _units(text: str) -> list[str]:
         elif part:
             out.append(part)
     return out
+
+
+CELL_LINES = 6  # the most lines a wrapped cell is looked for over
+
+
+def _cell_at(raw: str, page: PageWords) -> tuple[list[int], str] | None:
+    """A value of two words or more wrapped in its table cell or text column ("Trennblätter" over "A4",
+    "Kunstrasen" / "grün 3m" / "breit"): a first line of its words, each next line right after it in
+    reading order or on the line under it, starting under the first line's start or centred under it.
+    The words are the value's, in order, so it is matched "normalised", as a hyphenated word is."""
+    tokens = _units(raw)
+    if len(tokens) < 2 or sum(ch.isalpha() for ch in raw) < 4 or possible_dates(raw):
+        return None
+    if not all(_squeeze(t) in page.squeezed.text for t in tokens):
+        return None  # a word of it printed nowhere: no need to look for its lines
+    for n in range(len(tokens) - 1, 0, -1):  # the longest first line first
+        head = _squeeze("".join(tokens[:n]))
+        if len(head) < 3:
+            break
+        for first in page.squeezed.places(head):
+            chosen = _cell_rest(tokens, n, list(first), page)
+            if chosen is not None:
+                return sorted(chosen), "normalised"
+    return None
+
+
+def _cell_rest(tokens: list[str], at: int, chosen: list[int], page: PageWords) -> list[int] | None:
+    """The rest of a wrapped cell's words after ``chosen`` (the lines found so far), line by line: each
+    next line starts at the next word in reading order or at a word on the line under the last one."""
+    words, squeezed = page.upright, page.squeezed
+    lines = 1
+    while at < len(tokens):
+        lines += 1
+        if lines > CELL_LINES:
+            return None
+        last = words[chosen[-1]]
+        height = max(last.y1 - last.y0, 1.0)
+        below = page.tops(last.y0 + 0.5 * height, last.y1 + 1.5 * height)
+        starts = dict.fromkeys([chosen[-1] + 1, *below])
+        hit: list[int] | None = None
+        for end in range(len(tokens), at, -1):  # the longest next line
+            target = _squeeze("".join(tokens[at:end]))
+            for j in starts:
+                hit = squeezed.at_word(target, j)
+                if hit is not None and _wraps(words, chosen, hit):
+                    break
+                hit = None
+            if hit is not None:
+                chosen = chosen + [i for i in hit if i not in chosen]
+                at = end
+                break
+        if hit is None:
+            return None
+    return chosen
+
+
+def _wraps(words: list[Word], before: list[int], after: list[int]) -> bool:
+    """``after`` goes on from ``before`` (a cell's lines so far): the next word in reading order, on its
+    line or the next, or the start of the line under its last line, aligned with its first line's start
+    or centre."""
+    last, first = words[before[-1]], words[after[0]]
+    height = max(last.y1 - last.y0, 1.0)
+    if after[0] == before[-1] + 1 and first.y0 >= last.y0 - 0.5 * height and first.y0 - last.y1 <= 1.5 * height:
+        return True
+    if not _under(first, last.y0, last.y1):
+        return False
+    top = [words[i] for i in before if words[i].y0 < words[before[0]].y1]  # the cell's first line
+    left, right = min(w.x0 for w in top), max(w.x1 for w in top)
+    line = [words[i] for i in after if words[i].y0 < first.y1]
+    centre = (min(w.x0 for w in line) + max(w.x1 for w in line)) / 2
+    return abs(first.x0 - left) <= 2 * height or abs(centre - (left + right) / 2) <= 2 * height
 
 
 def _pieces_at(raw: str, page: PageWords) -> tuple[list[int], str] | None:

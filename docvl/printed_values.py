@@ -73,18 +73,22 @@ def parse_date(value: Any) -> date | None:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        pass
+    # ISO, with a time after it or not ("2025-03-28T10:00:00Z"); not the digits that start an id
+    # ("9314110911/00/M" is no date)
+    iso = re.fullmatch(r"(\d{4}-?\d{2}-?\d{2})(?:[T ][\d:.,+\-Z]*)?", text)
+    if iso is not None:
+        try:
+            return date.fromisoformat(iso.group(1))
+        except ValueError:
+            pass
     # month names in German, French and Dutch too ("7. Mai 2014", "02 Juillet 2015"), as the text engine
     # reads them; only when the text is that one date, not a sentence holding one
     from docvl.engines.values import parse_date as named_date
 
     if len(text.split()) <= 4:
-        iso = named_date(text)
-        if iso is not None:
-            return date.fromisoformat(iso)
+        named = named_date(text)
+        if named is not None:
+            return date.fromisoformat(named)
     return None
 
 

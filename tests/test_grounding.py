@@ -150,9 +150,52 @@ def test_a_wrapped_table_cell_is_found_in_pieces_and_a_scattered_sentence_is_not
     ]]  # fmt: skip
     page = PageWords(1, 595, 842, words)
     found = find("Decoded Leather Slim Cover Apple iPad Air 2 Zwart", [page], fuzzy=False)
-    assert found is not None and found.match == "fuzzy" and len(found.boxes) == 2
+    # its lines one under the other, aligned: the value's words in order, as a hyphenated word is
+    assert found is not None and found.match == "normalised" and len(found.boxes) == 2
     assert "69,99" not in found.text
     assert find("the full invoice is paid today", [page], fuzzy=False) is None  # common words, scattered
+    # the same words in two runs that are not one cell (the second far off): pieces, for a reviewer
+    moved = [w if w.line != 1 else Word(w.text, w.x0 + 300, w.y0 + 200, w.x1 + 300, w.y1 + 200, 0, 5) for w in words]
+    pieces = find("Decoded Leather Slim Cover Apple iPad Air 2 Zwart", [PageWords(1, 595, 842, moved)], fuzzy=False)
+    assert pieces is not None and pieces.match == "fuzzy"
+
+
+def test_a_short_description_wrapped_in_its_cell_is_found_and_words_of_other_cells_are_not():
+    from docvl.load.reading_order import Word
+
+    # a German invoice's items table read row by row; descriptions wrap in their column (x 156)
+    rows = [
+        ("1", 40, 680, 0),
+        ("Trennblätter", 156, 680, 0),
+        ("9,9000", 300, 680, 0),
+        ("20", 380, 680, 0),
+        ("TB100A4", 72, 692, 1),
+        ("A4", 156, 692, 1),
+        ("2", 40, 720, 2),
+        ("Joghurt", 156, 720, 2),
+        ("5,5000", 300, 720, 2),
+        ("50", 380, 720, 2),
+        ("ARNR2", 72, 732, 3),
+        ("Erdbeer", 156, 732, 3),
+        ("3", 40, 760, 4),
+        ("Kunstrasen", 156, 760, 4),
+        ("3,3333", 300, 760, 4),
+        ("grün", 156, 772, 5),
+        ("3m", 190, 772, 5),
+        ("breit", 156, 784, 6),
+        ("Banane", 300, 784, 6),
+    ]
+    words = [Word(t, x, y, x + 8 * len(t), y + 11, 0, line) for t, x, y, line in rows]
+    page = PageWords(1, 595, 842, words)
+    two = find("Trennblätter A4", [page], fuzzy=False)
+    assert two is not None and two.match == "normalised" and two.text == "Trennblätter A4" and len(two.boxes) == 2
+    three = find("Kunstrasen grün 3m breit", [page], fuzzy=False)  # over three lines
+    assert three is not None and three.text == "Kunstrasen grün 3m breit" and len(three.boxes) == 3
+    assert find("Joghurt Erdbeer", [page], fuzzy=False) is not None
+    # words of the same rows in another column, or two rows down: not one cell
+    assert find("Joghurt Banane", [page], fuzzy=False) is None
+    assert find("Trennblätter Joghurt", [page], fuzzy=False) is None
+    assert find("Erdbeer Kunstrasen", [page], fuzzy=False) is None
 
 
 def test_ligatures_and_hyphenation_as_a_text_layer_gives_them():
@@ -354,7 +397,7 @@ def test_a_short_last_word_counts_only_right_after_or_under_its_name():
         ("F-2291", 370, 10, 0), ("SAS", 10, 22, 1),
     ])  # fmt: skip
     found = find("Media Evergreen SAS", [under], fuzzy=False)
-    assert found is not None and found.match == "fuzzy" and "F-2291" not in found.text
+    assert found is not None and found.match == "normalised" and "F-2291" not in found.text
     elsewhere = words_of([
         ("Media", 10, 10, 0), ("Evergreen", 46, 10, 0), ("Facture", 300, 10, 0),
         ("Capital", 10, 400, 1), ("de", 60, 400, 1), ("la", 80, 400, 1), ("SAS", 100, 400, 1),
@@ -384,3 +427,11 @@ def test_a_made_up_date_is_not_put_together_from_numbers_around_the_page():
     page = words_of([("Ref", 10, 10, 0), ("2025", 40, 10, 0), ("Qty", 10, 30, 1), ("07", 40, 30, 1),
                      ("Lot", 10, 50, 2), ("08", 40, 50, 2)])  # fmt: skip
     assert find("2025-07-08", [page]) is None
+
+
+def test_a_credit_notes_amount_printed_without_its_sign_is_found():
+    # a credit note: the model gives -1.12; the page prints the sign apart, over the amount
+    page = words_of([("Umsatzsteuer", 300, 328, 0), ("EUR", 478, 328, 0), ("-", 538, 328, 0), ("1,12", 520, 339, 1)])
+    found = find(-1.12, [page])
+    assert found is not None and found.text == "1,12" and found.match == "normalised"
+    assert find(1.12, [words_of([("-1,12", 10, 10, 0)])]) is None  # a positive value is not its negative

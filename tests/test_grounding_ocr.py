@@ -154,3 +154,84 @@ def test_an_image_input_is_boxed_in_its_pixels_and_highlighted_as_a_png(run_cli,
         edge = marked.convert("RGB").getpixel((x0 - 2, (y0 + y1) // 2))
         assert original.convert("RGB").getpixel((x0 - 2, (y0 + y1) // 2)) == (255, 255, 255)
         assert edge[2] > edge[1] + 60 and edge[0] > edge[1] + 30, edge
+
+
+def with_pictured_details(path):
+    """A born-digital invoice whose seller's details are a picture (a pasted-in footer, as e-Luscious'
+    Saeco invoice in invoice2data's tests): the text layer has the invoice, not the seller. The same
+    picture is placed on both pages (a letterhead on every page)."""
+    footer = born_digital(path.with_name("footer.pdf"))
+    with pymupdf.open(footer) as doc:
+        doc[0].add_redact_annot(pymupdf.Rect(0, 0, 420, 300))
+        doc[0].apply_redactions()
+        doc[0].insert_text((30, 40), "Northwind Quartz AG, Kvk 04080176", fontsize=13)
+        doc[0].insert_text((30, 68), "IBAN: NL58RABO0198723202", fontsize=13)
+        png = doc[0].get_pixmap(dpi=150, clip=pymupdf.Rect(0, 20, 420, 80)).tobytes("png")
+    out = pymupdf.open()
+    for k in range(2):
+        page = out.new_page(width=420, height=300)
+        for i, line in enumerate(LINES if k == 0 else ["Terms and conditions"]):
+            page.insert_text((30, 50 + 28 * i), line, fontsize=13)
+        page.insert_image(pymupdf.Rect(0, 220, 420, 280), stream=png)
+    out.save(path)
+    assert "Northwind" not in "".join(p.get_text() for p in pymupdf.open(path))
+    return path
+
+
+def test_values_in_a_picture_on_a_text_page_are_read_by_ocr_once(tmp_path):
+    from docvl.tasks.pipeline import picture_reader
+
+    pdf = with_pictured_details(tmp_path / "invoice.pdf")
+    calls: list[int] = []
+
+    class Counting(OcrReader):
+        def words(self, image):
+            calls.append(1)
+            return super().words(image)
+
+    options = DocumentOptions(ocr=Counting())
+    document = load_document(pdf)
+    read = page_reader(document, options)
+    data = {"number": "INV-2025-0042", "seller": "Northwind Quartz AG", "iban": "NL58RABO0198723202", "coc": "04080177"}
+    boxes, unlocated = locate_record(data, {}, [1, 2], read, picture_reader(document, options, read))
+    assert boxes["number"][0]["match"] in ("exact", "normalised")  # the text layer first
+    assert boxes["seller"][0]["match"] == "ocr" and boxes["iban"][0]["match"] == "ocr"
+    x0, y0, x1, y1 = boxes["iban"][0]["bbox"]
+    assert 220 <= y0 < y1 <= 280 and x0 < x1  # inside the picture, in the page's points
+    # a made-up number (one digit off) stays unlocated, and says where it was looked for
+    assert unlocated == {"coc": "not found in the document's text or in the OCR text of its pictures"}
+    assert len(calls) == 1  # one picture placed on two pages: read once
+
+
+def test_without_ocr_the_pictures_not_read_are_named(tmp_path):
+    from docvl.tasks.pipeline import picture_reader
+
+    pdf = with_pictured_details(tmp_path / "invoice.pdf")
+    options = DocumentOptions(ocr=None)
+    document = load_document(pdf)
+    read = page_reader(document, options)
+    boxes, unlocated = locate_record(
+        {"iban": "NL58RABO0198723202"}, {}, [1, 2], read, picture_reader(document, options, read)
+    )
+    assert boxes == {}
+    assert unlocated == {
+        "iban": "not found in the document's text (the pictures on 2 pages were not read: install docvl[ocr] to read them)"
+    }
+
+
+def test_extract_boxes_a_value_printed_in_a_picture_of_a_text_page(run_cli, tmp_path, stub):
+    from tests.vllm_stub import Scripted, completion
+
+    pdf = with_pictured_details(tmp_path / "invoice.pdf")
+    schema = tmp_path / "s.json"
+    properties = {"number": {"type": "string"}, "iban": {"type": "string"}, "total": {"type": "number"}}
+    schema.write_text(json.dumps({"type": "object", "properties": properties}))
+    reply = json.dumps({"number": "INV-2025-0042", "iban": "NL58 RABO 0198 7232 02", "total": 1234.5})
+    stub.default = lambda body: Scripted(body=completion(reply))
+    result = run_cli("extract", pdf, "--schema", schema, "--server", stub.url, "--format", "json", "--require-located")
+    assert result.code == 0, result.err
+    record = json.loads(result.out)
+    record = record[0] if isinstance(record, list) else record
+    assert record["_status"] == "ok" and not record.get("_unlocated")
+    assert record["_boxes"]["iban"][0]["match"] == "ocr" and record["_boxes"]["iban"][0]["page"] == 1
+    assert record["_boxes"]["total"][0]["match"] == "normalised"

@@ -67,3 +67,11 @@ def test_codes_printed_as_signs_and_names():
     assert {"Nederland", "Netherlands", "Pays-Bas"} <= set(printed_forms("NL"))
     assert printed_forms("ZZZ") == ()
     assert printed_forms("INV-42") == ()
+
+
+def test_an_identifier_that_starts_with_digits_is_no_date():
+    from docvl.printed_values import parse_date
+
+    assert parse_date("9314110911/00/M/00/N") is None  # an invoice number, not 9314-11-09
+    assert parse_date("2025-03-28T10:00:00Z") == date(2025, 3, 28)
+    assert parse_date("20250328") == date(2025, 3, 28)

@@ -12,9 +12,9 @@ import pymupdf
 from docvl.load.document import Document
 from docvl.load.page_kind import visible_content
 from docvl.load.pdf import open_pdf, page_done
-from docvl.load.reading_order import Word, lines_text, page_words, read_page
+from docvl.load.reading_order import Box, Word, lines_text, page_words, read_page
 
-__all__ = ["Order", "PageContent", "TextLayer", "Word", "read_contents", "reading_order"]
+__all__ = ["Order", "PageContent", "Picture", "TextLayer", "Word", "page_pictures_of", "read_contents", "reading_order"]
 
 Order = Literal["all", "text", "none"]
 
@@ -162,6 +162,41 @@ def reading_order(page_mode: str, *, reads_pixels: bool = True) -> Order:
     if page_mode in ("text", "both") or not reads_pixels:
         return "all"
     return "none" if page_mode == "image" else "text"
+
+
+# A picture placed on a text page that may print words (a letterhead, company details or a stamp pasted
+# in as an image): at least this wide and tall in points; the largest few a page.
+PICTURE_MIN = (36.0, 10.0)
+PICTURES_A_PAGE = 8
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image placed on a page: its xref (the same image placed on many pages, a logo, has one) and its
+    box on the page as displayed, in points."""
+
+    xref: int
+    box: Box
+
+
+def page_pictures_of(document: Document, numbers: list[int]) -> dict[int, list[Picture]]:
+    """The pictures placed on pages ``numbers`` that are big enough to print words, largest first (none
+    for image documents: the whole image is the page)."""
+    if document.kind != "pdf" or document.reader != "mupdf":
+        return {n: [] for n in numbers}
+    with open_pdf(document.path, document.password) as pdf:
+        out: dict[int, list[Picture]] = {}
+        for number in numbers:
+            page = pdf.load_page(number - 1)
+            shown = page.rect  # the page as displayed
+            found: list[Picture] = []
+            for info in page.get_image_info(xrefs=True):
+                rect = (pymupdf.Rect(info["bbox"]) * page.rotation_matrix) & shown
+                if rect.width >= PICTURE_MIN[0] and rect.height >= PICTURE_MIN[1]:
+                    found.append(Picture(int(info.get("xref") or 0), (rect.x0, rect.y0, rect.x1, rect.y1)))
+            found.sort(key=lambda p: -(p.box[2] - p.box[0]) * (p.box[3] - p.box[1]))
+            out[number] = found[:PICTURES_A_PAGE]
+        return out
 
 
 def page_words_of(document: Document, numbers: list[int]) -> dict[int, list[Word]]:

@@ -17,6 +17,7 @@ from PIL import Image
 
 from docvl.load.document import Document
 from docvl.load.reading_order import Word
+from docvl.load.textlayer import Picture
 
 if TYPE_CHECKING:
     from rapidocr import RapidOCR
@@ -101,4 +102,71 @@ def ocr_page_words(
             ]
     finally:
         raster.close()
+    return out
+
+
+PICTURE_PAD = 2.0  # points around a picture's box read with it (its edge letters)
+# a picture's words relative to its box, by (xref, width, height): a logo on every page is read once
+PictureWords = dict[tuple[int, int, int], list[tuple[str, float, float, float, float, int]]]
+
+
+def ocr_picture_words(
+    document: Document,
+    pictures: dict[int, list[Picture]],
+    reader: OcrReader,
+    renderer: str = "pymupdf",
+    seen: PictureWords | None = None,
+) -> dict[int, list[Word]]:
+    """OCR words of the pictures placed on text pages (company details, a letterhead or a stamp pasted in
+    as an image: text the text layer does not have), in points of the page as displayed. Each page is
+    drawn at OCR_DPI as the model sees it and each picture's part of it read; a picture placed again
+    (same image, same size) is not read again: ``seen`` keeps its words relative to its box. The caller
+    holds the run's PDF lock."""
+    from docvl.render import open_rasterizer
+
+    seen = {} if seen is None else seen
+    by_number = {p.number: p for p in document.pages}
+    scale = OCR_DPI / 72
+    out: dict[int, list[Word]] = {}
+    raster = None
+    try:
+        for number, placed in pictures.items():
+            info = by_number[number]
+            width, height = info.width_pt or float(info.width), info.height_pt or float(info.height)
+            image: Image.Image | None = None
+            words: list[Word] = []
+            for k, picture in enumerate(placed):
+                x0, y0, x1, y1 = picture.box
+                key = (picture.xref, round(x1 - x0), round(y1 - y0))
+                if key not in seen or not picture.xref:
+                    if image is None:
+                        raster = raster or open_rasterizer(document, renderer)
+                        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+                        image = raster.render(number, [size])[0][0]
+                    left, top = max(0.0, x0 - PICTURE_PAD), max(0.0, y0 - PICTURE_PAD)
+                    crop = image.crop(
+                        (
+                            round(left * scale),
+                            round(top * scale),
+                            round((x1 + PICTURE_PAD) * scale),
+                            round((y1 + PICTURE_PAD) * scale),
+                        )
+                    )
+                    w, h = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
+                    seen[key] = [
+                        (t.text, (left + t.x0 / scale - x0) / w, (top + t.y0 / scale - y0) / h,
+                         (left + t.x1 / scale - x0) / w, (top + t.y1 / scale - y0) / h, t.line)
+                        for t in reader.words(crop)
+                    ]  # fmt: skip
+                w, h = x1 - x0, y1 - y0
+                # each picture's lines are lines of their own: offset past the lines of the pictures before
+                base = 1000 * (k + 1)
+                words.extend(
+                    Word(text, x0 + a * w, y0 + b * h, x0 + c * w, y0 + d * h, base + line, base + line)
+                    for text, a, b, c, d, line in seen[key]
+                )
+            out[number] = words
+    finally:
+        if raster is not None:
+            raster.close()
     return out

@@ -21,7 +21,7 @@ from docvl.planning import Planning
 from docvl.prompt import extract_instructions, extract_prompt
 from docvl.results import DocumentResult, ErrorItem, FieldConflict
 from docvl.schema import nullable, with_page_sidecar
-from docvl.tasks.pipeline import DocumentOptions, TaskRun, page_reader
+from docvl.tasks.pipeline import DocumentOptions, TaskRun, page_reader, picture_reader
 from docvl.tasks.windows import WindowInput
 
 REASK = (
@@ -114,7 +114,9 @@ def _ground(result: DocumentResult, doc: Document, options: ExtractOptions) -> N
     assert result.data is not None
 
     read = page_reader(doc, options)
-    boxes, unlocated = locate_record(result.data, result.field_pages, [p.number for p in doc.pages], read)
+    boxes, unlocated = locate_record(
+        result.data, result.field_pages, [p.number for p in doc.pages], read, picture_reader(doc, options, read)
+    )
     result.field_boxes, result.unlocated = boxes, unlocated
     if options.require_located:
         for path, why in unlocated.items():

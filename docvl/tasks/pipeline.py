@@ -10,7 +10,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +32,11 @@ from docvl.grounding import PageWords
 from docvl.load import DEFAULT_DPI, Document, load_document
 from docvl.load.document import DocumentWarning
 from docvl.load.reading_order import Word
-from docvl.load.textlayer import PageContent, page_words_of, read_contents, reading_order
+from docvl.load.textlayer import PageContent, page_pictures_of, page_words_of, read_contents, reading_order
 from docvl.planner import Plan
 from docvl.planning import Planning, plan_document
 from docvl.prompt import Prompt, TextPart
-from docvl.render.ocr import OcrReader, ocr_available, ocr_page_words
+from docvl.render.ocr import OcrReader, PictureWords, ocr_available, ocr_page_words, ocr_picture_words
 from docvl.results import DocumentResult, ErrorItem, RequestRecord
 from docvl.tasks.windows import WindowInput, window_inputs
 
@@ -376,3 +376,47 @@ def page_reader(doc: Document, options: DocumentOptions) -> Callable[[list[int]]
         return {n: cache[n] for n in numbers if n in cache}
 
     return read
+
+
+def picture_reader(
+    doc: Document, options: DocumentOptions, read: Callable[[list[int]], dict[int, PageWords]]
+) -> Callable[[list[int]], dict[int, PageWords]]:
+    """The words in the pictures of text pages (company details or a stamp pasted in as an image), for
+    values the text layer does not have: read by OCR when the ocr extra is installed (source "ocr"),
+    else the pages with pictures come back with no words and source "unread", so that grounding can say
+    what it could not read. OCR words the text layer also has (a searchable scan's) are left out. Each
+    page once per document, each picture placed on many pages (a logo) once."""
+    cache: dict[int, PageWords | None] = {}
+    seen: PictureWords = {}
+
+    def pictured(numbers: list[int]) -> dict[int, PageWords]:
+        missing = [n for n in dict.fromkeys(numbers) if n not in cache]
+        if missing:
+            text = read(missing)
+            pages = [n for n in missing if n in text and text[n].source == "text" and text[n].words]
+            with options.pdf_lock:
+                pictures = {n: p for n, p in page_pictures_of(doc, pages).items() if p}
+            words: dict[int, list[Word]] = {}
+            if pictures and options.ocr is not None:
+                with options.pdf_lock:
+                    words = ocr_picture_words(doc, pictures, options.ocr, options.renderer, seen)
+            for n in missing:
+                if n not in pictures:
+                    cache[n] = None
+                elif options.ocr is None:
+                    cache[n] = replace(text[n], words=[], source="unread")
+                else:
+                    cache[n] = replace(text[n], words=_not_in(words.get(n, []), text[n].words), source="ocr")
+        return {n: page for n in numbers if (page := cache.get(n)) is not None}
+
+    return pictured
+
+
+def _not_in(ocr: list[Word], layer: list[Word]) -> list[Word]:
+    """The OCR words whose centre is in no text-layer word's box (give or take a point)."""
+
+    def covered(w: Word) -> bool:
+        cx, cy = (w.x0 + w.x1) / 2, (w.y0 + w.y1) / 2
+        return any(t.x0 - 1 <= cx <= t.x1 + 1 and t.y0 - 1 <= cy <= t.y1 + 1 for t in layer)
+
+    return [w for w in ocr if not covered(w)]
