@@ -177,7 +177,11 @@ def test_a_server_that_dies_mid_run_is_left_and_its_documents_finish_on_the_othe
     moved = [e for e in report["documents"] if any(dying.url in w for w in e["warnings"])]
     assert moved, "a document that met the dead server says so"
     assert all(r["server"] == healthy.url for e in moved for r in e["requests"])
-    assert report["servers"][healthy.url]["requests"] >= 6
+    # the dying server answers what reached it before it stopped listening (two, or a third already in
+    # flight when a busy machine is slow to close it); every other document is the healthy one's
+    answered_by_dying = len(dying.requests)
+    assert answered_by_dying <= 4
+    assert report["servers"][healthy.url]["requests"] >= 8 - answered_by_dying
 
 
 def test_a_server_down_at_start_is_left_out_and_said(run_cli, two, folder, tmp_path):
