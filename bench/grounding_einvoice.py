@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from grounding import boxed_text, holds
 
-from docvl.grounding import PageWords, _norm, find
+from docvl.grounding import PageWords, _norm, find, leaves
 from docvl.load import load_document
 from docvl.load.textlayer import page_words_of
 from docvl.printed_values import currency_codes, month_names
@@ -128,15 +128,6 @@ def golden(xml: bytes) -> dict:
     if lines:
         record["lines"] = lines
     return record
-
-
-def leaves(record: dict, prefix: str = ""):
-    for key, value in record.items():
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                yield from leaves(item, f"{prefix}{key}[{i}].")
-        elif value is not None:
-            yield prefix + key, value
 
 
 def embedded_xml(raw: pymupdf.Document) -> bytes | None:
