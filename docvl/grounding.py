@@ -773,11 +773,17 @@ EVIDENCE_WORDS = 60  # the most words of a quoted passage boxed
 
 
 def ground_answer(
-    answer: str, pages: list[int], read: Callable[[list[int]], dict[int, PageWords]], *, extractive: bool
+    answer: str,
+    pages: list[int],
+    read: Callable[[list[int]], dict[int, PageWords]],
+    *,
+    extractive: bool,
+    pictured: Callable[[list[int]], dict[int, PageWords]] | None = None,
 ) -> list[dict[str, Any]]:
     """Where an answer rests: ``[{page, bbox, text, match}]``, one per line. A quoting engine's passages
     ("[Page 7] ...") are found on their page; a model's answer by its numbers, dates and (when short) its
-    words on the cited ``pages``, each boxed with the whole line it stands in."""
+    words on the cited ``pages``, each boxed with the whole line it stands in, or, when the text does not
+    have it, in the pictures of those pages (``pictured``: OCR, as for extracted values)."""
     out: list[dict[str, Any]] = []
     seen: set[tuple[int, tuple[float, ...]]] = set()
 
@@ -838,6 +844,12 @@ def ground_answer(
             if hit is not None:
                 found_on = (page, hit)
                 break
+        if found_on is None and pictured is not None:
+            for page in pictured(pages).values():
+                hit = _exact(value, page)
+                if hit is not None:
+                    found_on = (page, hit)
+                    break
         if found_on is not None:
             page, (indices, match) = found_on
             add(page, indices, match, True)

@@ -235,3 +235,17 @@ def test_extract_boxes_a_value_printed_in_a_picture_of_a_text_page(run_cli, tmp_
     assert record["_status"] == "ok" and not record.get("_unlocated")
     assert record["_boxes"]["iban"][0]["match"] == "ocr" and record["_boxes"]["iban"][0]["page"] == 1
     assert record["_boxes"]["total"][0]["match"] == "normalised"
+
+
+def test_an_answer_printed_in_a_picture_is_boxed_there(run_cli, tmp_path, stub):
+    from tests.vllm_stub import Scripted, completion
+
+    pdf = with_pictured_details(tmp_path / "invoice.pdf")
+    stub.default = lambda body: Scripted(body=completion("NL58RABO0198723202\nPages: 1"))
+    result = run_cli("ask", pdf, "What is the seller's IBAN?", "--server", stub.url, "--json")
+    assert result.code == 0, result.err
+    answer = json.loads(result.out)
+    answer = answer[0] if isinstance(answer, list) else answer
+    (line,) = answer["evidence"]
+    assert line["page"] == 1 and line["match"] == "ocr" and "NL58RABO0198723202" in line["text"]
+    assert 220 <= line["bbox"][1] < line["bbox"][3] <= 280  # inside the picture

@@ -22,7 +22,7 @@ from docvl.planner import Plan
 from docvl.planning import Planning
 from docvl.prompt import ASK_INSTRUCTIONS, PartialAnswer, ask_prompt, reduce_prompt
 from docvl.results import DocumentResult, ErrorItem, Round
-from docvl.tasks.pipeline import DocumentOptions, TaskRun, page_reader
+from docvl.tasks.pipeline import DocumentOptions, TaskRun, page_reader, picture_reader
 
 DEFAULT_MAX_REQUESTS = 3
 
@@ -76,8 +76,13 @@ def ask_document(path: Path, options: AskOptions, *, engine: Engine, planning: P
         result.reasoning = "\n\n".join(looks.reasoning) or None
         result.extractive = engine.capabilities.extractive
         if result.answer and (result.pages or result.extractive):
+            read = page_reader(doc, options)
             result.evidence = ground_answer(
-                result.answer, result.pages, page_reader(doc, options), extractive=result.extractive
+                result.answer,
+                result.pages,
+                read,
+                extractive=result.extractive,
+                pictured=picture_reader(doc, options, read),
             )
         result.status = "ok"
         if not (result.answer or "").strip():
