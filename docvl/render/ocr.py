@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from docvl.load.document import Document
+from docvl.load.document import Document, PageInfo
 from docvl.load.reading_order import Word
 from docvl.load.textlayer import Picture
 
 if TYPE_CHECKING:
     from rapidocr import RapidOCR
+
+    from docvl.render.base import Rasterizer
 
 OCR_DPI = 200  # a PDF page is drawn at this resolution for OCR word boxes (the CER above)
 OCR_MAX_SIDE = 3000  # pixels: a 24-Mpx photo is read at this size (OCR time grows with the area)
@@ -86,23 +88,27 @@ def ocr_page_words(
     out: dict[int, list[Word]] = {}
     try:
         for number in numbers:
-            info = by_number[number]
-            if info.width_pt and info.height_pt:
-                width, height = info.width_pt, info.height_pt
-                scale = OCR_DPI / 72
-            else:
-                width, height = float(info.width), float(info.height)
-                scale = min(1.0, OCR_MAX_SIDE / max(width, height, 1.0))
-            size = (max(1, round(width * scale)), max(1, round(height * scale)))
-            images, _ = raster.render(number, [size])
-            sx, sy = width / size[0], height / size[1]
+            image, sx, sy = _drawn(raster, by_number[number])
             out[number] = [
-                Word(w.text, w.x0 * sx, w.y0 * sy, w.x1 * sx, w.y1 * sy, w.block, w.line)
-                for w in reader.words(images[0])
+                Word(w.text, w.x0 * sx, w.y0 * sy, w.x1 * sx, w.y1 * sy, w.block, w.line) for w in reader.words(image)
             ]
     finally:
         raster.close()
     return out
+
+
+def _drawn(raster: Rasterizer, info: PageInfo) -> tuple[Image.Image, float, float]:
+    """The page drawn for OCR (a PDF page at OCR_DPI, an image at most OCR_MAX_SIDE on its long side) and
+    the units a pixel is across and down: PDF points, or the image's own pixels."""
+    if info.width_pt and info.height_pt:
+        width, height = info.width_pt, info.height_pt
+        scale = OCR_DPI / 72
+    else:
+        width, height = float(info.width), float(info.height)
+        scale = min(1.0, OCR_MAX_SIDE / max(width, height, 1.0))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    images, _ = raster.render(info.number, [size])
+    return images[0], width / size[0], height / size[1]
 
 
 PICTURE_PAD = 2.0  # points around a picture's box read with it (its edge letters)
@@ -126,39 +132,35 @@ def ocr_picture_words(
 
     seen = {} if seen is None else seen
     by_number = {p.number: p for p in document.pages}
-    scale = OCR_DPI / 72
     out: dict[int, list[Word]] = {}
     raster = None
     try:
         for number, placed in pictures.items():
-            info = by_number[number]
-            width, height = info.width_pt or float(info.width), info.height_pt or float(info.height)
-            image: Image.Image | None = None
+            drawn: tuple[Image.Image, float, float] | None = None
             words: list[Word] = []
             for k, picture in enumerate(placed):
                 x0, y0, x1, y1 = picture.box
+                w, h = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
                 key = (picture.xref, round(x1 - x0), round(y1 - y0))
                 if key not in seen or not picture.xref:
-                    if image is None:
+                    if drawn is None:
                         raster = raster or open_rasterizer(document, renderer)
-                        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-                        image = raster.render(number, [size])[0][0]
+                        drawn = _drawn(raster, by_number[number])
+                    image, sx, sy = drawn
                     left, top = max(0.0, x0 - PICTURE_PAD), max(0.0, y0 - PICTURE_PAD)
                     crop = image.crop(
                         (
-                            round(left * scale),
-                            round(top * scale),
-                            round((x1 + PICTURE_PAD) * scale),
-                            round((y1 + PICTURE_PAD) * scale),
+                            round(left / sx),
+                            round(top / sy),
+                            round((x1 + PICTURE_PAD) / sx),
+                            round((y1 + PICTURE_PAD) / sy),
                         )
                     )
-                    w, h = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
                     seen[key] = [
-                        (t.text, (left + t.x0 / scale - x0) / w, (top + t.y0 / scale - y0) / h,
-                         (left + t.x1 / scale - x0) / w, (top + t.y1 / scale - y0) / h, t.line)
+                        (t.text, (left + t.x0 * sx - x0) / w, (top + t.y0 * sy - y0) / h,
+                         (left + t.x1 * sx - x0) / w, (top + t.y1 * sy - y0) / h, t.line)
                         for t in reader.words(crop)
                     ]  # fmt: skip
-                w, h = x1 - x0, y1 - y0
                 # each picture's lines are lines of their own: offset past the lines of the pictures before
                 base = 1000 * (k + 1)
                 words.extend(
